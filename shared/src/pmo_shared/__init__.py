@@ -1,0 +1,1 @@
+"""The kernel every PMO service stands on: events, store, outbox relay, consumers, plumbing."""

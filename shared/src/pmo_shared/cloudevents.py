@@ -1,0 +1,90 @@
+"""CloudEvents 1.0 Kafka protocol binding, binary mode: envelope in `ce_*` headers,
+payload as the JSON body, key = stream id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import orjson
+from pydantic import ValidationError
+
+from pmo_shared.events import EventEnvelope, InvalidEventError
+
+Headers = list[tuple[str, bytes]]
+
+# Envelope fields carried as CloudEvents extension attributes (lower-case alphanumerics only).
+_EXTENSIONS = {
+    "schemaversion": "schema_version",
+    "streamtype": "stream_type",
+    "streamid": "stream_id",
+    "streamversion": "stream_version",
+    "tenantid": "tenant_id",
+    "actor": "actor",
+    "correlationid": "correlation_id",
+    "causationid": "causation_id",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaMessage:
+    """What goes on the wire."""
+
+    key: bytes
+    value: bytes
+    headers: Headers
+
+
+def source_of(stream_type: str) -> str:
+    """The CloudEvents `source` of a stream type's events."""
+    return f"/pmo/{stream_type}"
+
+
+def encode(envelope: EventEnvelope) -> KafkaMessage:
+    """Envelope to a binary-mode CloudEvents Kafka message."""
+    headers: Headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", str(envelope.event_id).encode()),
+        ("ce_source", source_of(envelope.stream_type).encode()),
+        ("ce_type", envelope.event_type.encode()),
+        ("ce_subject", str(envelope.stream_id).encode()),
+        ("ce_time", envelope.occurred_at.isoformat().encode()),
+        ("content-type", b"application/json"),
+    ]
+    for attribute, field in _EXTENSIONS.items():
+        value = getattr(envelope, field)
+        if value is not None:
+            headers.append((f"ce_{attribute}", str(value).encode()))
+    return KafkaMessage(
+        key=str(envelope.stream_id).encode(),
+        value=orjson.dumps(envelope.payload),
+        headers=headers,
+    )
+
+
+def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> EventEnvelope:
+    """A binary-mode CloudEvents Kafka message back to the envelope; `InvalidEventError` when
+    it is not one of ours."""
+    attrs = {k[3:]: v.decode("utf-8", "replace") for k, v in headers if k.startswith("ce_")}
+    try:
+        if attrs.get("specversion") != "1.0":
+            raise InvalidEventError("not a CloudEvents 1.0 binary-mode message")
+        payload = orjson.loads(value or b"")
+        if not isinstance(payload, dict):
+            raise InvalidEventError("event body is not a JSON object")
+        fields: dict[str, object] = {f: attrs.get(a) for a, f in _EXTENSIONS.items()}
+        return EventEnvelope.model_validate(
+            {
+                **fields,
+                "event_id": UUID(attrs["id"]),
+                "event_type": attrs["type"],
+                "occurred_at": datetime.fromisoformat(attrs["time"]),
+                "payload": payload,
+            }
+        )
+    except InvalidEventError:
+        raise
+    except (KeyError, ValueError, ValidationError, orjson.JSONDecodeError) as exc:
+        raise InvalidEventError(f"malformed event message: {exc}") from exc

@@ -1,0 +1,134 @@
+"""Event envelope, domain-event base class and the registry of versioned event schemas.
+
+Domain events are plain pydantic models with an explicit `event_type` and `schema_version`.
+A published version never changes: a new shape is a new class with a higher version plus an
+upcaster that turns the previous version's payload into the next one. Stored and published
+events are decoded through the registry, which upcasts old payloads to the newest version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+JsonDict = dict[str, Any]
+Upcaster = Callable[[JsonDict], JsonDict]
+
+
+class DomainEvent(BaseModel):
+    """A past-tense fact. Subclasses set `event_type` and `schema_version`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+class EventMetadata(BaseModel):
+    """Who caused an append and why: travels unchanged from the request into every event."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    actor: str
+    correlation_id: str
+    causation_id: str | None = None
+
+
+class EventEnvelope(BaseModel):
+    """A stored event exactly as it is kept in the store and carried on Kafka."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID
+    event_type: str
+    schema_version: int
+    stream_type: str
+    stream_id: UUID
+    stream_version: int
+    occurred_at: datetime
+    tenant_id: str
+    actor: str
+    correlation_id: str
+    causation_id: str | None
+    payload: JsonDict
+
+
+class UnknownEventError(LookupError):
+    """The registry knows neither this event type nor this schema version."""
+
+
+class InvalidEventError(ValueError):
+    """The payload does not match the schema of its declared type and version."""
+
+
+E = TypeVar("E", bound=type[DomainEvent])
+
+
+class EventRegistry:
+    """Maps (event_type, schema_version) to schema classes and chains upcasters."""
+
+    def __init__(self) -> None:
+        self._classes: dict[tuple[str, int], type[DomainEvent]] = {}
+        self._latest: dict[str, int] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, cls: E) -> E:
+        """Register one schema version of an event type (usable as a class decorator)."""
+        key = (cls.event_type, cls.schema_version)
+        if key in self._classes:
+            raise ValueError(f"event {key} registered twice")
+        self._classes[key] = cls
+        self._latest[cls.event_type] = max(self._latest.get(cls.event_type, 0), cls.schema_version)
+        return cls
+
+    def upcaster(self, event_type: str, *, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Register the function that turns `from_version` payloads into `from_version + 1`."""
+
+        def decorate(fn: Upcaster) -> Upcaster:
+            self._upcasters[(event_type, from_version)] = fn
+            return fn
+
+        return decorate
+
+    def latest_version(self, event_type: str) -> int:
+        """The newest schema version of an event type."""
+        try:
+            return self._latest[event_type]
+        except KeyError:
+            raise UnknownEventError(f"unknown event type {event_type!r}") from None
+
+    def decode(self, event_type: str, schema_version: int, payload: JsonDict) -> DomainEvent:
+        """Validate a stored payload, upcasting it to the newest version first."""
+        latest = self.latest_version(event_type)
+        if schema_version < 1 or schema_version > latest:
+            raise UnknownEventError(f"unknown schema version {schema_version} of {event_type!r}")
+        data = dict(payload)
+        for version in range(schema_version, latest):
+            upcast = self._upcasters.get((event_type, version))
+            if upcast is None:
+                raise UnknownEventError(f"no upcaster for {event_type!r} v{version}")
+            data = upcast(data)
+        try:
+            return self._classes[(event_type, latest)].model_validate(data)
+        except ValidationError as exc:
+            raise InvalidEventError(f"invalid {event_type!r} payload: {exc}") from exc
+
+    def decode_envelope(self, envelope: EventEnvelope) -> DomainEvent:
+        """Decode the payload of a stored envelope."""
+        return self.decode(envelope.event_type, envelope.schema_version, envelope.payload)
+
+    def __iter__(self) -> Iterator[type[DomainEvent]]:
+        """Every registered schema class, every version, in a stable order."""
+        for key in sorted(self._classes):
+            yield self._classes[key]
+
+    def json_schemas(self) -> dict[str, JsonDict]:
+        """One JSON Schema per event type and version, keyed `Type.vN`."""
+        return {
+            f"{cls.event_type}.v{cls.schema_version}": cls.model_json_schema() for cls in self
+        }

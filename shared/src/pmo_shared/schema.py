@@ -1,0 +1,100 @@
+"""DDL of the kernel's tables, run by each service's Alembic migrations.
+
+Kept as SQL rather than SQLAlchemy models: the statements are few, the notify trigger and the
+partial details matter, and every service must create exactly the same tables.
+"""
+
+from __future__ import annotations
+
+OUTBOX_CHANNEL = "pmo_outbox"
+
+EVENT_STORE_DDL: tuple[str, ...] = (
+    """
+    CREATE TABLE events (
+        position        bigserial PRIMARY KEY,
+        event_id        uuid        NOT NULL UNIQUE,
+        stream_type     text        NOT NULL,
+        stream_id       uuid        NOT NULL,
+        stream_version  integer     NOT NULL CHECK (stream_version > 0),
+        event_type      text        NOT NULL,
+        schema_version  integer     NOT NULL CHECK (schema_version > 0),
+        occurred_at     timestamptz NOT NULL,
+        recorded_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+        tenant_id       text        NOT NULL,
+        actor           text        NOT NULL,
+        correlation_id  text        NOT NULL,
+        causation_id    text,
+        payload         jsonb       NOT NULL,
+        CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version)
+    )
+    """,
+    # The store is append-only: nothing may rewrite or remove history.
+    """
+    CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'events are immutable (% refused)', TG_OP;
+    END $$
+    """,
+    """
+    CREATE TRIGGER events_immutable BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION events_append_only()
+    """,
+    """
+    CREATE TABLE outbox (
+        position bigint PRIMARY KEY REFERENCES events (position)
+    )
+    """,
+    # One notification per transaction (PostgreSQL folds duplicates), so the relay wakes
+    # promptly without a per-row cost.
+    f"""
+    CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('{OUTBOX_CHANNEL}', current_schema());
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()
+    """,
+)
+
+CONSUMER_DDL: tuple[str, ...] = (
+    """
+    CREATE TABLE processed_events (
+        consumer     text        NOT NULL,
+        event_id     uuid        NOT NULL,
+        topic        text        NOT NULL,
+        partition    integer     NOT NULL,
+        "offset"     bigint      NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        PRIMARY KEY (consumer, event_id)
+    )
+    """,
+    """
+    CREATE TABLE dead_letters (
+        id          bigserial PRIMARY KEY,
+        consumer    text        NOT NULL,
+        topic       text        NOT NULL,
+        partition   integer     NOT NULL,
+        "offset"    bigint      NOT NULL,
+        event_id    text,
+        event_type  text,
+        reason      text        NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        UNIQUE (consumer, topic, partition, "offset")
+    )
+    """,
+)
+
+EVENT_STORE_DROP: tuple[str, ...] = (
+    "DROP TABLE IF EXISTS outbox",
+    "DROP FUNCTION IF EXISTS outbox_notify() CASCADE",
+    "DROP TABLE IF EXISTS events",
+    "DROP FUNCTION IF EXISTS events_append_only() CASCADE",
+)
+
+CONSUMER_DROP: tuple[str, ...] = (
+    "DROP TABLE IF EXISTS dead_letters",
+    "DROP TABLE IF EXISTS processed_events",
+)

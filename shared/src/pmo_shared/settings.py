@@ -1,0 +1,64 @@
+"""Settings every service shares. Read from the environment once, at boot, and fail fast."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class ServiceSettings(BaseSettings):
+    """Configuration of one service process; each field is an environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    service_name: str = Field(min_length=1)
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    database_url: str = Field(description="postgresql+asyncpg:// URL of the service's database")
+    db_schema: str = Field(description="PostgreSQL schema that holds this service's tables")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    kafka_bootstrap_servers: str = Field(min_length=1)
+    kafka_topic_partitions: int = Field(default=6, ge=1, le=1000)
+    dead_letter_topic: str = "pmo.dead-letter"
+    run_relay: bool = True
+
+    jwt_secret: SecretStr | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_url(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        return value
+
+    @field_validator("db_schema")
+    @classmethod
+    def _schema_name(cls, value: str) -> str:
+        if not _SCHEMA_NAME.match(value):
+            raise ValueError("DB_SCHEMA must be a lower-case SQL identifier")
+        return value
+
+    @model_validator(mode="after")
+    def _auth_configured(self) -> ServiceSettings:
+        if self.jwt_secret is None and self.jwt_jwks_url is None:
+            raise ValueError("set JWT_SECRET (HS256) or JWT_JWKS_URL (RS256): auth is mandatory")
+        if self.environment == "production" and self.jwt_jwks_url is None:
+            raise ValueError("production requires JWT_JWKS_URL (RS256); shared secrets are for dev")
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 characters")
+        return self

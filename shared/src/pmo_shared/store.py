@@ -1,0 +1,208 @@
+"""The PostgreSQL event store: append with an expected version, read a stream, as of a time.
+
+Appends and the transactional outbox are one SQL statement: the events are inserted only if the
+stream is still at the expected version, and the same statement queues them for the relay. Two
+writers racing on the same version both pass the version check, and the unique
+`(stream_id, stream_version)` index lets exactly one of them commit; the other gets
+`ConcurrencyError`. Writers on different streams never wait for each other (no table lock).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pmo_shared.events import DomainEvent, EventEnvelope, EventMetadata
+
+
+class ConcurrencyError(Exception):
+    """The stream is not at the version the writer expected."""
+
+    def __init__(self, stream_id: UUID, expected_version: int) -> None:
+        super().__init__(f"stream {stream_id} is not at version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An envelope plus its global position in this service's store."""
+
+    position: int
+    envelope: EventEnvelope
+
+
+_APPEND = text(
+    """
+    WITH current AS (
+        SELECT coalesce(max(stream_version), 0) AS version FROM events WHERE stream_id = :stream_id
+    ), inserted AS (
+        INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type,
+                            schema_version, occurred_at, tenant_id, actor, correlation_id,
+                            causation_id, payload)
+        SELECT e.event_id, :stream_type, :stream_id, :expected_version + e.n, e.event_type,
+               e.schema_version, :occurred_at, :tenant_id, :actor, :correlation_id,
+               :causation_id, e.payload::jsonb
+        FROM unnest(CAST(:event_ids AS uuid[]), CAST(:event_types AS text[]),
+                    CAST(:schema_versions AS integer[]), CAST(:payloads AS text[]))
+             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, n),
+             current
+        WHERE current.version = :expected_version
+        ORDER BY e.n
+        RETURNING position, stream_version
+    ), queued AS (
+        INSERT INTO outbox (position) SELECT position FROM inserted
+    )
+    SELECT position, stream_version FROM inserted ORDER BY stream_version
+    """
+)
+
+_COLUMNS = (
+    "position, event_id, event_type, schema_version, stream_type, stream_id, stream_version, "
+    "occurred_at, tenant_id, actor, correlation_id, causation_id, payload"
+)
+
+
+def _envelope(row: Any) -> RecordedEvent:
+    payload = row.payload if isinstance(row.payload, dict) else orjson.loads(row.payload)
+    return RecordedEvent(
+        position=row.position,
+        envelope=EventEnvelope(
+            event_id=row.event_id,
+            event_type=row.event_type,
+            schema_version=row.schema_version,
+            stream_type=row.stream_type,
+            stream_id=row.stream_id,
+            stream_version=row.stream_version,
+            occurred_at=row.occurred_at,
+            tenant_id=row.tenant_id,
+            actor=row.actor,
+            correlation_id=row.correlation_id,
+            causation_id=row.causation_id,
+            payload=payload,
+        ),
+    )
+
+
+async def append(
+    conn: AsyncConnection,
+    *,
+    stream_type: str,
+    stream_id: UUID,
+    expected_version: int,
+    events: Sequence[DomainEvent],
+    metadata: EventMetadata,
+    occurred_at: datetime | None = None,
+) -> list[RecordedEvent]:
+    """Append `events` to a stream at `expected_version` (0 = new stream), inside `conn`'s
+    transaction, and queue them in the outbox. Raises `ConcurrencyError` on a stale version."""
+    if not events:
+        return []
+    when = occurred_at or datetime.now(UTC)
+    event_ids = [uuid.uuid4() for _ in events]
+    payloads = [e.model_dump(mode="json") for e in events]
+    params = {
+        "stream_id": stream_id,
+        "stream_type": stream_type,
+        "expected_version": expected_version,
+        "occurred_at": when,
+        "tenant_id": metadata.tenant_id,
+        "actor": metadata.actor,
+        "correlation_id": metadata.correlation_id,
+        "causation_id": metadata.causation_id,
+        "event_ids": event_ids,
+        "event_types": [e.event_type for e in events],
+        "schema_versions": [e.schema_version for e in events],
+        "payloads": [orjson.dumps(p).decode() for p in payloads],
+    }
+    try:
+        async with conn.begin_nested():
+            rows = (await conn.execute(_APPEND, params)).all()
+    except IntegrityError as exc:
+        if "events_stream_version_key" in str(exc.orig):
+            raise ConcurrencyError(stream_id, expected_version) from exc
+        raise
+    if len(rows) != len(events):
+        raise ConcurrencyError(stream_id, expected_version)
+    return [
+        RecordedEvent(
+            position=row.position,
+            envelope=EventEnvelope(
+                event_id=event_ids[i],
+                event_type=events[i].event_type,
+                schema_version=events[i].schema_version,
+                stream_type=stream_type,
+                stream_id=stream_id,
+                stream_version=row.stream_version,
+                occurred_at=when,
+                payload=payloads[i],
+                **metadata.model_dump(),
+            ),
+        )
+        for i, row in enumerate(rows)
+    ]
+
+
+async def read_stream(
+    conn: AsyncConnection,
+    *,
+    stream_id: UUID,
+    tenant_id: str,
+    as_of: datetime | None = None,
+    after_version: int = 0,
+) -> list[RecordedEvent]:
+    """A stream's events in version order, only if they belong to `tenant_id`; with `as_of`,
+    only those that had occurred by then."""
+    sql = (
+        f"SELECT {_COLUMNS} FROM events WHERE stream_id = :stream_id AND tenant_id = :tenant_id"
+        " AND stream_version > :after_version"
+        + (" AND occurred_at <= :as_of" if as_of is not None else "")
+        + " ORDER BY stream_version"
+    )
+    params: dict[str, Any] = {
+        "stream_id": stream_id,
+        "tenant_id": tenant_id,
+        "after_version": after_version,
+    }
+    if as_of is not None:
+        params["as_of"] = as_of
+    result = await conn.execute(text(sql), params)
+    return [_envelope(row) for row in result]
+
+
+async def stream_version(conn: AsyncConnection, *, stream_id: UUID) -> int:
+    """The current version of a stream (0 when it has no events)."""
+    result = await conn.execute(
+        text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"),
+        {"s": stream_id},
+    )
+    return int(result.scalar_one())
+
+
+async def read_outbox_batch(conn: AsyncConnection, *, limit: int) -> list[RecordedEvent]:
+    """The oldest queued events, in store order (which is version order within a stream)."""
+    result = await conn.execute(
+        text(
+            f"SELECT {', '.join('e.' + c.strip() for c in _COLUMNS.split(','))} "
+            "FROM outbox o JOIN events e USING (position) ORDER BY o.position LIMIT :limit"
+        ),
+        {"limit": limit},
+    )
+    return [_envelope(row) for row in result]
+
+
+async def remove_from_outbox(conn: AsyncConnection, *, positions: Sequence[int]) -> None:
+    """Mark events as published."""
+    await conn.execute(
+        text("DELETE FROM outbox WHERE position = ANY(CAST(:p AS bigint[]))"),
+        {"p": list(positions)},
+    )
