@@ -129,6 +129,4 @@ class EventRegistry:
 
     def json_schemas(self) -> dict[str, JsonDict]:
         """One JSON Schema per event type and version, keyed `Type.vN`."""
-        return {
-            f"{cls.event_type}.v{cls.schema_version}": cls.model_json_schema() for cls in self
-        }
+        return {f"{cls.event_type}.v{cls.schema_version}": cls.model_json_schema() for cls in self}

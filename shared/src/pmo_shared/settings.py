@@ -11,15 +11,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class ServiceSettings(BaseSettings):
-    """Configuration of one service process; each field is an environment variable."""
+class KernelSettings(BaseSettings):
+    """What any process of a service needs: its database and Kafka (relay, consumers, tools)."""
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
     service_name: str = Field(min_length=1)
     environment: Literal["development", "test", "production"] = "development"
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
 
     database_url: str = Field(description="postgresql+asyncpg:// URL of the service's database")
     db_schema: str = Field(description="PostgreSQL schema that holds this service's tables")
@@ -29,12 +27,6 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=6, ge=1, le=1000)
     dead_letter_topic: str = "pmo.dead-letter"
     run_relay: bool = True
-
-    jwt_secret: SecretStr | None = None
-    jwt_jwks_url: str | None = None
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
-
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")
@@ -52,6 +44,18 @@ class ServiceSettings(BaseSettings):
         if not _SCHEMA_NAME.match(value):
             raise ValueError("DB_SCHEMA must be a lower-case SQL identifier")
         return value
+
+
+class ServiceSettings(KernelSettings):
+    """Configuration of one HTTP service process; each field is an environment variable."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    jwt_secret: SecretStr | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
 
     @model_validator(mode="after")
     def _auth_configured(self) -> ServiceSettings:

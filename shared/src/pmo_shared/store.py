@@ -66,9 +66,26 @@ _APPEND = text(
     """
 )
 
-_COLUMNS = (
-    "position, event_id, event_type, schema_version, stream_type, stream_id, stream_version, "
-    "occurred_at, tenant_id, actor, correlation_id, causation_id, payload"
+_READ_STREAM = text(
+    """
+    SELECT position, event_id, event_type, schema_version, stream_type, stream_id,
+           stream_version, occurred_at, tenant_id, actor, correlation_id, causation_id, payload
+    FROM events
+    WHERE stream_id = :stream_id AND tenant_id = :tenant_id AND stream_version > :after_version
+      AND (CAST(:as_of AS timestamptz) IS NULL OR occurred_at <= CAST(:as_of AS timestamptz))
+    ORDER BY stream_version
+    """
+)
+
+_READ_OUTBOX = text(
+    """
+    SELECT e.position, e.event_id, e.event_type, e.schema_version, e.stream_type, e.stream_id,
+           e.stream_version, e.occurred_at, e.tenant_id, e.actor, e.correlation_id,
+           e.causation_id, e.payload
+    FROM outbox o JOIN events e USING (position)
+    ORDER BY o.position
+    LIMIT :limit
+    """
 )
 
 
@@ -162,20 +179,13 @@ async def read_stream(
 ) -> list[RecordedEvent]:
     """A stream's events in version order, only if they belong to `tenant_id`; with `as_of`,
     only those that had occurred by then."""
-    sql = (
-        f"SELECT {_COLUMNS} FROM events WHERE stream_id = :stream_id AND tenant_id = :tenant_id"
-        " AND stream_version > :after_version"
-        + (" AND occurred_at <= :as_of" if as_of is not None else "")
-        + " ORDER BY stream_version"
-    )
-    params: dict[str, Any] = {
+    params = {
         "stream_id": stream_id,
         "tenant_id": tenant_id,
         "after_version": after_version,
+        "as_of": as_of,
     }
-    if as_of is not None:
-        params["as_of"] = as_of
-    result = await conn.execute(text(sql), params)
+    result = await conn.execute(_READ_STREAM, params)
     return [_envelope(row) for row in result]
 
 
@@ -190,13 +200,7 @@ async def stream_version(conn: AsyncConnection, *, stream_id: UUID) -> int:
 
 async def read_outbox_batch(conn: AsyncConnection, *, limit: int) -> list[RecordedEvent]:
     """The oldest queued events, in store order (which is version order within a stream)."""
-    result = await conn.execute(
-        text(
-            f"SELECT {', '.join('e.' + c.strip() for c in _COLUMNS.split(','))} "
-            "FROM outbox o JOIN events e USING (position) ORDER BY o.position LIMIT :limit"
-        ),
-        {"limit": limit},
-    )
+    result = await conn.execute(_READ_OUTBOX, {"limit": limit})
     return [_envelope(row) for row in result]
 
 

@@ -1,0 +1,328 @@
+"""The consumer runner: applies Kafka events to read models exactly once per event.
+
+Each polled batch is applied in ONE database transaction together with the record of the
+events it processed (`processed_events`, keyed by consumer and event id), and the Kafka offsets
+are committed only after that transaction. A crash between the two redelivers the batch, and the
+processed-event records turn the redelivery into a no-op; the same records absorb duplicates the
+outbox relay may publish after its own crash.
+
+A message that cannot be processed (not a CloudEvent, unknown type or version, invalid payload,
+or a projection that rejects it) is sent to the dead-letter topic with the reason in its headers,
+recorded in `dead_letters`, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pmo_shared import cloudevents, metrics
+from pmo_shared.events import (
+    DomainEvent,
+    EventEnvelope,
+    EventRegistry,
+    InvalidEventError,
+    UnknownEventError,
+)
+from pmo_shared.kafka import create_consumer, create_producer
+
+log = structlog.get_logger(__name__)
+
+
+class Projection(Protocol):
+    """A read model fed by events. `apply` runs inside the batch's transaction."""
+
+    name: str
+    topics: Sequence[str]
+
+    async def apply(
+        self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent
+    ) -> None: ...
+
+
+@dataclass(slots=True)
+class _Decoded:
+    message: Any
+    envelope: EventEnvelope | None = None
+    event: DomainEvent | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class _Outcome:
+    applied: int = 0
+    duplicates: int = 0
+    dead: list[_Decoded] = field(default_factory=list)
+
+
+class _ApplyFailedError(Exception):
+    def __init__(self, item: _Decoded, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.item = item
+        self.cause = cause
+
+
+_MARK_PROCESSED = text(
+    """
+    INSERT INTO processed_events (consumer, event_id, topic, partition, "offset")
+    SELECT :consumer, e.event_id, e.topic, e.partition, e.off
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:partitions AS integer[]),
+                CAST(:offsets AS bigint[])) AS e(event_id, topic, partition, off)
+    ON CONFLICT DO NOTHING
+    RETURNING event_id
+    """
+)
+
+_RECORD_DEAD = text(
+    """
+    INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, event_type, reason)
+    VALUES (:consumer, :topic, :partition, :offset, :event_id, :event_type, :reason)
+    ON CONFLICT DO NOTHING
+    """
+)
+
+
+class ConsumerRunner:
+    """Runs one projection as a member of its consumer group until stopped."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        projection: Projection,
+        registry: EventRegistry,
+        bootstrap_servers: str,
+        dead_letter_topic: str,
+        group_id: str | None = None,
+        max_batch: int = 500,
+        retry_backoff: float = 1.0,
+        after_db_commit: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._projection = projection
+        self._registry = registry
+        self._bootstrap_servers = bootstrap_servers
+        self._dead_letter_topic = dead_letter_topic
+        self._group_id = group_id or projection.name
+        self._max_batch = max_batch
+        self._retry_backoff = retry_backoff
+        self._after_db_commit = after_db_commit
+        self._batch_lock = asyncio.Lock()
+        self._consumed: dict[TopicPartition, int] = {}
+        self.consumer: AIOKafkaConsumer | None = None
+
+    @property
+    def name(self) -> str:
+        """The consumer's name, used in its tracking records and metrics."""
+        return self._projection.name
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set, reconnecting after failures."""
+        while not stop.is_set():
+            try:
+                await self._consume(stop)
+            except Exception:
+                log.exception("consumer.failed", consumer=self.name)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._retry_backoff)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        consumer = create_consumer(
+            self._bootstrap_servers,
+            group_id=self._group_id,
+            client_id=f"{self.name}-consumer",
+            max_records=self._max_batch,
+        )
+        producer = create_producer(self._bootstrap_servers, client_id=f"{self.name}-dlq")
+        consumer.subscribe(list(self._projection.topics), listener=_WaitForBatch(self._batch_lock))
+        await consumer.start()
+        await producer.start()
+        self.consumer = consumer
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+                if batches:
+                    async with self._batch_lock:
+                        await self._handle(consumer, producer, batches)
+                self._record_lag(consumer)
+        finally:
+            self.consumer = None
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+    async def _handle(
+        self, consumer: AIOKafkaConsumer, producer: Any, batches: dict[TopicPartition, list[Any]]
+    ) -> None:
+        messages = [m for tp in sorted(batches, key=str) for m in batches[tp]]
+        decoded = [self._decode(m) for m in messages]
+        with metrics.BATCH_SECONDS.labels(self.name).time():
+            try:
+                outcome = await self._apply_batch(decoded, producer, isolate=False)
+            except _ApplyFailedError:
+                # One event broke its projection: redo the batch with a savepoint per event so
+                # only that event is dead-lettered and the rest still apply.
+                outcome = await self._apply_batch(decoded, producer, isolate=True)
+            except Exception:
+                _rewind(consumer, batches)
+                raise
+        if self._after_db_commit is not None:
+            await self._after_db_commit()
+        await self._commit_offsets(consumer, batches)
+        metrics.EVENTS_CONSUMED.labels(self.name).inc(outcome.applied)
+        metrics.EVENTS_DUPLICATE.labels(self.name).inc(outcome.duplicates)
+        metrics.DEAD_LETTERS.labels(self.name).inc(len(outcome.dead))
+
+    def _decode(self, message: Any) -> _Decoded:
+        item = _Decoded(message=message)
+        try:
+            item.envelope = cloudevents.decode(message.value, message.headers)
+            item.event = self._registry.decode_envelope(item.envelope)
+        except (InvalidEventError, UnknownEventError) as exc:
+            item.reason = f"{type(exc).__name__}: {exc}"
+        return item
+
+    async def _apply_batch(
+        self, items: list[_Decoded], producer: Any, *, isolate: bool
+    ) -> _Outcome:
+        outcome = _Outcome(dead=[i for i in items if i.reason is not None])
+        async with self._engine.begin() as conn:
+            fresh = await self._mark_processed(conn, [i for i in items if i.reason is None])
+            for item in items:
+                if item.reason is not None:
+                    continue
+                assert item.envelope is not None
+                if item.envelope.event_id not in fresh:
+                    outcome.duplicates += 1
+                    continue
+                fresh.discard(item.envelope.event_id)  # a batch may hold the same event twice
+                if await self._apply_one(conn, item, isolate=isolate):
+                    outcome.applied += 1
+                else:
+                    outcome.dead.append(item)
+            for item in outcome.dead:
+                await self._record_dead(conn, item)
+            # Dead letters go out before the commit: a crash in between re-sends them (a
+            # duplicate in the dead-letter topic) rather than losing them.
+            await self._send_dead_letters(producer, outcome.dead)
+        return outcome
+
+    async def _apply_one(self, conn: AsyncConnection, item: _Decoded, *, isolate: bool) -> bool:
+        assert item.envelope is not None
+        assert item.event is not None
+        if not isolate:
+            try:
+                await self._projection.apply(conn, item.envelope, item.event)
+            except Exception as exc:
+                raise _ApplyFailedError(item, exc) from exc
+            return True
+        try:
+            async with conn.begin_nested():
+                await self._projection.apply(conn, item.envelope, item.event)
+        except Exception as exc:
+            log.warning("consumer.apply_failed", consumer=self.name, error=str(exc))
+            item.reason = f"{type(exc).__name__}: {exc}"
+            return False
+        return True
+
+    async def _mark_processed(self, conn: AsyncConnection, items: list[_Decoded]) -> set[Any]:
+        if not items:
+            return set()
+        envelopes = [i.envelope for i in items if i.envelope is not None]
+        rows = await conn.execute(
+            _MARK_PROCESSED,
+            {
+                "consumer": self.name,
+                "ids": [e.event_id for e in envelopes],
+                "topics": [i.message.topic for i in items],
+                "partitions": [i.message.partition for i in items],
+                "offsets": [i.message.offset for i in items],
+            },
+        )
+        return {row[0] for row in rows}
+
+    async def _record_dead(self, conn: AsyncConnection, item: _Decoded) -> None:
+        message = item.message
+        await conn.execute(
+            _RECORD_DEAD,
+            {
+                "consumer": self.name,
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+                "event_id": str(item.envelope.event_id) if item.envelope else None,
+                "event_type": item.envelope.event_type if item.envelope else None,
+                "reason": item.reason or "unknown",
+            },
+        )
+
+    async def _send_dead_letters(self, producer: Any, dead: list[_Decoded]) -> None:
+        acks = []
+        for item in dead:
+            message = item.message
+            headers = [
+                *(message.headers or ()),
+                ("dlq_reason", (item.reason or "unknown").encode()),
+                ("dlq_consumer", self.name.encode()),
+                ("dlq_topic", message.topic.encode()),
+                ("dlq_partition", str(message.partition).encode()),
+                ("dlq_offset", str(message.offset).encode()),
+            ]
+            acks.append(
+                await producer.send(
+                    self._dead_letter_topic, value=message.value, key=message.key, headers=headers
+                )
+            )
+            log.warning("consumer.dead_letter", consumer=self.name, reason=item.reason)
+        await asyncio.gather(*acks)
+
+    async def _commit_offsets(
+        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]
+    ) -> None:
+        offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batches.items() if msgs}
+        self._consumed.update(offsets)
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The partitions moved to another member during the batch; it will see the batch
+            # again and skip it through the processed-event records.
+            log.warning("consumer.commit_failed", consumer=self.name, error=str(exc))
+
+    def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            consumed = self._consumed.get(tp)
+            if highwater is not None and consumed is not None:
+                lag = max(highwater - consumed, 0)
+                metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+
+
+def _rewind(consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]) -> None:
+    for tp, msgs in batches.items():
+        if msgs:
+            with contextlib.suppress(IllegalStateError):
+                consumer.seek(tp, msgs[0].offset)
+
+
+class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Lets a rebalance wait for the batch in flight, so its offsets are committed first."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        async with self._lock:
+            pass
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None

@@ -1,0 +1,181 @@
+"""The outbox relay: publishes stored events to Kafka, in store order, at least once.
+
+Exactly one relay per service is active: it holds a session-level advisory lock on a dedicated
+connection (released by PostgreSQL when that connection ends, including on SIGKILL), and the
+others wait as standbys. The active relay LISTENs for the outbox trigger's notification, so it
+wakes as soon as a transaction that appended events commits, and polls as a fallback.
+
+A batch is removed from the outbox only after Kafka acknowledged every message of it. A crash
+in between republishes the batch: consumers deduplicate by event id, so "at least once" here is
+"exactly once" in every read model. Order within a stream holds because the outbox is read in
+position order, a stream's positions increase with its versions, and the idempotent producer
+keeps per-partition order across retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pmo_shared import cloudevents, metrics
+from pmo_shared.kafka import create_producer
+from pmo_shared.schema import OUTBOX_CHANNEL
+from pmo_shared.store import RecordedEvent, read_outbox_batch, remove_from_outbox
+
+log = structlog.get_logger(__name__)
+
+TopicFor = Callable[[str], str]
+
+
+class OutboxRelay:
+    """Drains one service's outbox into Kafka for as long as it holds the relay lock."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        service: str,
+        bootstrap_servers: str,
+        topic_for: TopicFor,
+        batch_size: int = 1000,
+        poll_interval: float = 1.0,
+        retry_backoff: float = 1.0,
+    ) -> None:
+        self._engine = engine
+        self._service = service
+        self._bootstrap_servers = bootstrap_servers
+        self._topic_for = topic_for
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retry_backoff = retry_backoff
+        self._wake = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set; survives database and broker outages by retrying."""
+        try:
+            while not stop.is_set():
+                try:
+                    async with self._leadership() as leader:
+                        if leader is None:
+                            await _wait(stop, self._poll_interval)
+                            continue
+                        await self._relay_while_leader(leader, stop)
+                except Exception:
+                    metrics.RELAY_ERRORS.labels(self._service).inc()
+                    log.exception("relay.failed", service=self._service)
+                    await self._drop_producer()
+                    await _wait(stop, self._retry_backoff)
+        finally:
+            await self._drop_producer()
+
+    @contextlib.asynccontextmanager
+    async def _leadership(self) -> AsyncIterator[AsyncConnection | None]:
+        async with self._engine.connect() as conn:
+            got = (
+                await conn.execute(
+                    text("SELECT pg_try_advisory_lock(hashtext('pmo-relay:' || current_schema()))")
+                )
+            ).scalar_one()
+            await conn.commit()
+            if not got:
+                yield None
+                return
+            metrics.RELAY_ACTIVE.labels(self._service).set(1)
+            log.info("relay.leader", service=self._service)
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            try:
+                yield conn
+            finally:
+                metrics.RELAY_ACTIVE.labels(self._service).set(0)
+                with contextlib.suppress(Exception):
+                    await raw.remove_listener(OUTBOX_CHANNEL, self._on_notify)
+                    await conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                    await conn.commit()
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        # Services may share one database in separate schemas; all notify on one channel.
+        del payload
+        self._wake.set()
+
+    async def _relay_while_leader(self, leader: AsyncConnection, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            published = await self.publish_batch()
+            if published == self._batch_size:
+                continue
+            if published == 0:
+                await self._record_backlog()
+            await _first_of(stop, self._wake, seconds=self._poll_interval)
+            # A lost leader connection means a lost lock: find out before publishing more.
+            await leader.execute(text("SELECT 1"))
+
+    async def publish_batch(self) -> int:
+        """Publish the oldest queued events and remove them from the outbox; returns how many."""
+        async with self._engine.connect() as conn:
+            batch = await read_outbox_batch(conn, limit=self._batch_size)
+            await conn.commit()
+        if not batch:
+            return 0
+        await self._publish(batch)
+        async with self._engine.begin() as conn:
+            await remove_from_outbox(conn, positions=[e.position for e in batch])
+        metrics.EVENTS_PUBLISHED.labels(self._service).inc(len(batch))
+        return len(batch)
+
+    async def _publish(self, batch: list[RecordedEvent]) -> None:
+        producer = await self._ensure_producer()
+        acks = []
+        for recorded in batch:
+            message = cloudevents.encode(recorded.envelope)
+            acks.append(
+                await producer.send(
+                    self._topic_for(recorded.envelope.stream_type),
+                    value=message.value,
+                    key=message.key,
+                    headers=message.headers,
+                )
+            )
+        await asyncio.gather(*acks)
+
+    async def _record_backlog(self) -> None:
+        async with self._engine.connect() as conn:
+            count = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+        metrics.OUTBOX_BACKLOG.labels(self._service).set(count)
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = create_producer(self._bootstrap_servers, client_id=f"{self._service}-relay")
+            await producer.start()
+            self._producer = producer
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        # After a failed send the idempotent producer's sequence state is suspect: start afresh.
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), timeout=5)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _first_of(*events: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

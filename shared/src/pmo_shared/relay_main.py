@@ -1,0 +1,49 @@
+"""`pmo-relay`: run a service's outbox relay as its own process (services also embed it)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+
+from pmo_shared.db import create_engine_for
+from pmo_shared.relay import OutboxRelay
+from pmo_shared.settings import KernelSettings
+from pmo_shared.topics import TOPIC_BY_STREAM_TYPE
+
+log = structlog.get_logger(__name__)
+
+
+def topic_for(stream_type: str) -> str:
+    """The Kafka topic of a stream type's events."""
+    return TOPIC_BY_STREAM_TYPE[stream_type]
+
+
+async def run(settings: KernelSettings) -> None:
+    """Relay until SIGTERM or SIGINT."""
+    engine = create_engine_for(settings.database_url, schema=settings.db_schema, pool_size=2)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    relay = OutboxRelay(
+        engine,
+        service=settings.service_name,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic_for=topic_for,
+    )
+    try:
+        await relay.run(stop)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    """Console entry point."""
+    settings = KernelSettings()  # type: ignore[call-arg]  # read from the environment
+    asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .kit import create_schema, create_topic, drop_schema, required_env
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return required_env("DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def kafka_servers() -> str:
+    return required_env("KAFKA_BOOTSTRAP_SERVERS")
+
+
+@pytest.fixture
+async def store_schema(database_url: str) -> AsyncIterator[tuple[str, AsyncEngine]]:
+    name, engine = await create_schema(database_url)
+    yield name, engine
+    await engine.dispose()
+    await drop_schema(database_url, name)
+
+
+@pytest.fixture
+async def engine(store_schema: tuple[str, AsyncEngine]) -> AsyncEngine:
+    return store_schema[1]
+
+
+@pytest.fixture
+async def topic(kafka_servers: str) -> str:
+    return await create_topic(kafka_servers)

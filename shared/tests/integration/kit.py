@@ -1,0 +1,167 @@
+"""Test kit for the kernel's integration tests: a toy event type, a counting projection, and
+helpers to reach the real PostgreSQL and Kafka that `make test` starts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pmo_shared import cloudevents
+from pmo_shared.db import create_engine_for
+from pmo_shared.events import DomainEvent, EventEnvelope, EventMetadata, EventRegistry
+from pmo_shared.schema import CONSUMER_DDL, EVENT_STORE_DDL
+
+registry = EventRegistry()
+
+
+@registry.register
+class CounterIncremented(DomainEvent):
+    event_type = "CounterIncremented"
+    amount: int
+
+
+METADATA = EventMetadata(tenant_id="t1", actor="tester", correlation_id="corr-1")
+
+
+def required_env(name: str) -> str:
+    """An infrastructure address from the environment; fail loudly instead of skipping."""
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set: run the suite through `make test`")
+    return value
+
+
+async def create_schema(url: str) -> tuple[str, AsyncEngine]:
+    """A fresh schema with the kernel's tables, and an engine pinned to it."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine_for(url, schema="public", pool_size=1)
+    async with admin.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {name}"))
+    await admin.dispose()
+    engine = create_engine_for(url, schema=name, pool_size=10)
+    async with engine.begin() as conn:
+        for statement in (*EVENT_STORE_DDL, *CONSUMER_DDL, COUNTS_DDL):
+            await conn.execute(text(statement))
+    return name, engine
+
+
+async def drop_schema(url: str, name: str) -> None:
+    """Remove a schema made by `create_schema`."""
+    admin = create_engine_for(url, schema="public", pool_size=1)
+    async with admin.begin() as conn:
+        await conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+    await admin.dispose()
+
+
+async def create_topic(servers: str, *, partitions: int = 6) -> str:
+    """A fresh topic for one test."""
+    name = f"test.{uuid.uuid4().hex[:12]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+    finally:
+        await admin.close()
+    return name
+
+
+COUNTS_DDL = """
+CREATE TABLE counts (
+    stream_id uuid PRIMARY KEY,
+    total     bigint NOT NULL,
+    events    integer NOT NULL,
+    last_version integer NOT NULL
+)
+"""
+
+
+class CountingProjection:
+    """Sums the amounts per stream and checks that versions arrive in order."""
+
+    def __init__(self, *, name: str, topics: list[str], reject_amount: int | None = None) -> None:
+        self.name = name
+        self.topics = topics
+        self.reject_amount = reject_amount
+
+    async def apply(self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent) -> None:
+        """Add the event's amount to its stream's row."""
+        assert isinstance(event, CounterIncremented)
+        if event.amount == self.reject_amount:
+            raise ValueError(f"amount {event.amount} is refused by this projection")
+        result = await conn.execute(
+            text(
+                """
+                INSERT INTO counts (stream_id, total, events, last_version)
+                VALUES (:s, :a, 1, :v)
+                ON CONFLICT (stream_id) DO UPDATE
+                SET total = counts.total + :a, events = counts.events + 1, last_version = :v
+                WHERE counts.last_version = :v - 1
+                RETURNING 1
+                """
+            ),
+            {"s": envelope.stream_id, "a": event.amount, "v": envelope.stream_version},
+        )
+        if result.first() is None:
+            raise AssertionError(f"version {envelope.stream_version} arrived out of order")
+
+
+async def counts(engine: AsyncEngine) -> dict[uuid.UUID, tuple[int, int]]:
+    """stream id → (total, events) from the counting projection."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT stream_id, total, events FROM counts"))
+        return {r.stream_id: (r.total, r.events) for r in rows}
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
+) -> None:
+    """Poll `check` until it holds, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def read_topic(
+    servers: str,
+    topic: str,
+    *,
+    until: Callable[[list[Any]], bool],
+    timeout: float = 90.0,
+) -> list[Any]:
+    """Every message of a topic from the beginning, read until `until(messages)` holds."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    messages: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not until(messages):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out reading {topic}: {len(messages)} messages")
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                messages.extend(records)
+    finally:
+        await consumer.stop()
+    return messages
+
+
+def envelopes(messages: list[Any]) -> list[EventEnvelope]:
+    """Decode CloudEvents messages."""
+    return [cloudevents.decode(m.value, m.headers) for m in messages]
