@@ -1,0 +1,36 @@
+"""A consumer in its own process: `python consumer_process.py URL SCHEMA SERVERS TOPIC GROUP
+[crash]`. With `crash`, the process dies right after its first database commit, before it
+commits the Kafka offsets: the window an idempotent consumer must survive."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from pmo_shared.consumer import ConsumerRunner
+from pmo_shared.db import create_engine_for
+
+from kit import CountingProjection, registry  # type: ignore[import-not-found]
+
+
+async def main(url: str, schema: str, servers: str, topic: str, group: str, mode: str) -> None:
+    engine = create_engine_for(url, schema=schema, pool_size=2)
+
+    async def crash() -> None:
+        os._exit(17)
+
+    runner = ConsumerRunner(
+        engine,
+        projection=CountingProjection(name=group, topics=[topic]),
+        registry=registry,
+        bootstrap_servers=servers,
+        dead_letter_topic="pmo.dead-letter",
+        max_batch=100,
+        after_db_commit=crash if mode == "crash" else None,
+    )
+    await runner.run(asyncio.Event())
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:6], sys.argv[6] if len(sys.argv) > 6 else "run"))
