@@ -92,7 +92,9 @@ class CountingProjection:
         self.topics = topics
         self.reject_amount = reject_amount
 
-    async def apply(self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent) -> None:
+    async def apply(
+        self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent
+    ) -> None:
         """Add the event's amount to its stream's row."""
         assert isinstance(event, CounterIncremented)
         if event.amount == self.reject_amount:

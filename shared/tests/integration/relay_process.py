@@ -13,7 +13,10 @@ from pmo_shared.relay import OutboxRelay
 async def main(url: str, schema: str, servers: str, topic: str) -> None:
     engine = create_engine_for(url, schema=schema, pool_size=2)
     relay = OutboxRelay(
-        engine, service="relay-test", bootstrap_servers=servers, topic_for=lambda _: topic,
+        engine,
+        service="relay-test",
+        bootstrap_servers=servers,
+        topic_for=lambda _: topic,
         batch_size=50,
     )
     await relay.run(asyncio.Event())

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -53,15 +52,25 @@ async def committed_offsets(servers: str, group: str) -> int:
 
 @pytest.mark.usefixtures("relay_task")
 async def test_crash_after_db_commit_before_offset_commit_counts_each_event_once(
-    engine: AsyncEngine, store_schema: tuple[str, AsyncEngine], database_url: str,
-    kafka_servers: str, topic: str,
+    engine: AsyncEngine,
+    store_schema: tuple[str, AsyncEngine],
+    database_url: str,
+    kafka_servers: str,
+    topic: str,
 ) -> None:
     streams = [uuid.uuid4() for _ in range(100)]
     await append_round_robin(engine, streams, rounds=20)
     await eventually(lambda: _is(outbox_size(engine), 0), what="events published")
     group = f"g-{uuid.uuid4().hex[:8]}"
-    argv = [sys.executable, str(HERE / "consumer_process.py"), database_url, store_schema[0],
-            kafka_servers, topic, group]
+    argv = [
+        sys.executable,
+        str(HERE / "consumer_process.py"),
+        database_url,
+        store_schema[0],
+        kafka_servers,
+        topic,
+        group,
+    ]
 
     crashed = subprocess.run([*argv, "crash"], env=os.environ.copy(), timeout=120, check=False)
     assert crashed.returncode == 17
@@ -132,7 +141,7 @@ async def test_redelivered_messages_change_nothing(
         await read_topic(kafka_servers, topic, until=lambda m: len(m) >= 60)
         await eventually(lambda: _lag_zero(projection.name), what="consumer caught up")
 
-    assert await counts(engine) == {s: (6, 3) for s in streams}
+    assert await counts(engine) == dict.fromkeys(streams, (6, 3))
 
 
 def _message(
@@ -154,13 +163,17 @@ def _message(
 
 
 async def _publish(
-    servers: str, topic: str, messages: list[tuple[uuid.UUID, tuple[bytes, list[tuple[str, bytes]]]]]
+    servers: str,
+    topic: str,
+    messages: list[tuple[uuid.UUID, tuple[bytes, list[tuple[str, bytes]]]]],
 ) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=servers)
     await producer.start()
     try:
         for stream, (value, headers) in messages:
-            await producer.send_and_wait(topic, value=value, key=str(stream).encode(), headers=headers)
+            await producer.send_and_wait(
+                topic, value=value, key=str(stream).encode(), headers=headers
+            )
     finally:
         await producer.stop()
 
@@ -173,7 +186,10 @@ class running:  # noqa: N801 - reads as a context phrase
     ) -> None:
         self.stop = asyncio.Event()
         self.runner = ConsumerRunner(
-            engine, projection=projection, registry=registry, bootstrap_servers=servers,
+            engine,
+            projection=projection,
+            registry=registry,
+            bootstrap_servers=servers,
             dead_letter_topic=dlq,
         )
         self.task: asyncio.Task[None] | None = None
@@ -200,7 +216,9 @@ async def _lag_zero(consumer: str) -> bool:
     from pmo_shared.metrics import CONSUMER_LAG
 
     samples = [
-        s for metric in CONSUMER_LAG.collect() for s in metric.samples
+        s
+        for metric in CONSUMER_LAG.collect()
+        for s in metric.samples
         if s.labels["consumer"] == consumer
     ]
     return bool(samples) and all(s.value == 0 for s in samples)

@@ -98,13 +98,22 @@ async def test_ten_thousand_events_arrive_once_each_in_stream_order(
 
 
 async def test_relay_killed_mid_batch_and_restarted_loses_nothing(
-    engine: AsyncEngine, store_schema: tuple[str, AsyncEngine], database_url: str,
-    kafka_servers: str, topic: str,
+    engine: AsyncEngine,
+    store_schema: tuple[str, AsyncEngine],
+    database_url: str,
+    kafka_servers: str,
+    topic: str,
 ) -> None:
     streams = [uuid.uuid4() for _ in range(200)]
     await append_round_robin(engine, streams, rounds=40)
-    argv = [sys.executable, str(Path(__file__).with_name("relay_process.py")), database_url,
-            store_schema[0], kafka_servers, topic]
+    argv = [
+        sys.executable,
+        str(Path(__file__).with_name("relay_process.py")),
+        database_url,
+        store_schema[0],
+        kafka_servers,
+        topic,
+    ]
 
     first = subprocess.Popen(argv, env=os.environ.copy())
     try:
@@ -132,8 +141,13 @@ async def test_only_one_relay_is_active_per_service(
 ) -> None:
     stop = asyncio.Event()
     relays = [
-        OutboxRelay(engine, service="relay-test", bootstrap_servers=kafka_servers,
-                    topic_for=lambda _: topic, poll_interval=0.2)
+        OutboxRelay(
+            engine,
+            service="relay-test",
+            bootstrap_servers=kafka_servers,
+            topic_for=lambda _: topic,
+            poll_interval=0.2,
+        )
         for _ in range(3)
     ]
     tasks = [asyncio.create_task(r.run(stop)) for r in relays]
