@@ -1,0 +1,172 @@
+"""RFC 9457 problem details: every error a service returns is `application/problem+json`.
+
+Each body carries `type`, `title`, `status`, `detail` (when there is one), `instance` (the request
+path) and `correlation_id`, plus the extra members of the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pmo_shared.logs import get_correlation_id
+from pmo_shared.store import ConcurrencyError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://pmo.example/problems/"
+
+_STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "correlation_id"})
+
+log = structlog.get_logger(__name__)
+
+
+def _slug_of(status: int) -> str:
+    return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+
+
+class Problem(Exception):  # noqa: N818 -- RFC 9457 calls it a problem, and so do we
+    """An error to send as a problem response; raise it from anywhere in request handling."""
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        detail: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        clash = _STANDARD_MEMBERS.intersection(extra or {})
+        if clash:
+            raise ValueError(f"extra members may not redefine {sorted(clash)}")
+        self.status = status
+        self.type = PROBLEM_TYPE_BASE + (slug or _slug_of(status))
+        self.title = title or HTTPStatus(status).phrase
+        self.detail = detail
+        self.extra: dict[str, Any] = dict(extra or {})
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(detail or self.title)
+
+    def body(self, *, instance: str) -> dict[str, Any]:
+        """The JSON members of this problem as sent for the request at `instance`."""
+        members: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail is not None:
+            members["detail"] = self.detail
+        members["instance"] = instance
+        members["correlation_id"] = get_correlation_id()
+        return {**members, **self.extra}
+
+
+def problem_response(problem: Problem, *, instance: str) -> JSONResponse:
+    """The HTTP response of a problem raised while serving `instance` (the request path)."""
+    return JSONResponse(
+        problem.body(instance=instance),
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc, instance=request.url.path)
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    problem = Problem(exc.status_code, detail=detail, headers=exc.headers)
+    return problem_response(problem, instance=request.url.path)
+
+
+def _errors_of(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # `input` and `ctx` are left out: they echo the client's data, which may hold secrets.
+    return [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _errors_of(exc)
+    if any(error["type"] == "json_invalid" for error in errors):
+        # Syntax the server cannot parse is a bad request (RFC 9110 §15.5.1); 422 is for
+        # well-formed content whose values are wrong.
+        problem = Problem(
+            400,
+            slug="malformed-body",
+            detail="The request body is not valid JSON.",
+            extra={"errors": errors},
+        )
+    else:
+        problem = Problem(
+            422,
+            slug="validation-error",
+            title="Request validation failed",
+            detail="One or more request fields are invalid; see `errors`.",
+            extra={"errors": errors},
+        )
+    return problem_response(problem, instance=request.url.path)
+
+
+async def _on_concurrency_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConcurrencyError)
+    problem = Problem(
+        409,
+        slug="concurrency-conflict",
+        title="Concurrent modification",
+        detail="The resource was changed by another request; reload it and retry.",
+    )
+    return problem_response(problem, instance=request.url.path)
+
+
+class UnhandledErrorMiddleware:
+    """Turns an unexpected exception into a 500 problem that reveals nothing of the internals.
+
+    Starlette's handler for `Exception` runs outermost and re-raises after responding, so the
+    error would be logged twice and lose the request's context; catching it here avoids both.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, answering with a 500 problem if the app fails before responding."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled_error", method=scope["method"], path=scope["path"])
+            if started:
+                raise
+            problem = Problem(500, slug="internal-error", detail="An unexpected error occurred.")
+            await problem_response(problem, instance=scope["path"])(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of `app` a problem response, including the ones nobody expected."""
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(ConcurrencyError, _on_concurrency_error)
+    app.add_middleware(UnhandledErrorMiddleware)
