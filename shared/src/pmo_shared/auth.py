@@ -1,0 +1,217 @@
+"""JWT bearer authentication, roles and tenant scoping.
+
+Development and tests sign tokens with a shared secret (HS256); production verifies RS256 tokens
+against the identity provider's JWKS. Each key source is tied to exactly one algorithm, so a
+token cannot pick its own (`alg: none`, or an RS256 public key used as an HS256 secret).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from pmo_shared.problems import Problem
+from pmo_shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+BEARER_SCHEME_NAME = "bearerAuth"
+LEEWAY_SECONDS = 30
+_REALM = 'Bearer realm="pmo"'
+
+
+class Role(StrEnum):
+    """What a caller may be allowed to do, as carried in the token's `roles` claim."""
+
+    PROJECT_MANAGER = "project_manager"
+    PROGRAM_MANAGER = "program_manager"
+    PORTFOLIO_MANAGER = "portfolio_manager"
+    PMO = "pmo"
+    VIEWER = "viewer"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller."""
+
+    subject: str
+    tenant: str
+    roles: frozenset[Role]
+
+    def has_any_role(self, *roles: Role) -> bool:
+        """Whether the caller holds at least one of `roles`."""
+        return not self.roles.isdisjoint(roles)
+
+
+class TokenVerifier:
+    """Checks a bearer token's signature and claims and turns it into a `Principal`."""
+
+    def __init__(
+        self,
+        *,
+        hs256_secret: str | None = None,
+        jwks_client: jwt.PyJWKClient | None = None,
+        issuer: str | None = None,
+        audience: str | None = None,
+        leeway_seconds: int = LEEWAY_SECONDS,
+    ) -> None:
+        if hs256_secret is None and jwks_client is None:
+            raise ValueError("a token verifier needs an HS256 secret or a JWKS client")
+        self._secret = hs256_secret
+        self._jwks = jwks_client
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway_seconds
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
+        """The verifier the settings describe."""
+        secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+        jwks = jwt.PyJWKClient(settings.jwt_jwks_url, timeout=5) if settings.jwt_jwks_url else None
+        return cls(
+            hs256_secret=secret,
+            jwks_client=jwks,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+
+    async def verify(self, token: str) -> Principal:
+        """The caller a token names; `jwt.InvalidTokenError` when it is not acceptable."""
+        algorithm = jwt.get_unverified_header(token).get("alg")
+        key = await self._key_for(algorithm, token)
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[str(algorithm)],
+            issuer=self._issuer,
+            audience=self._audience,
+            leeway=self._leeway,
+            options={"require": self._required_claims()},
+        )
+        return _principal_of(claims)
+
+    async def _key_for(self, algorithm: object, token: str) -> Any:
+        if algorithm == "HS256" and self._secret is not None:
+            return self._secret
+        if algorithm == "RS256" and self._jwks is not None:
+            # PyJWKClient fetches over blocking urllib; keep that off the event loop.
+            signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            return signing_key.key
+        raise jwt.InvalidAlgorithmError(f"algorithm {algorithm!r} is not accepted")
+
+    def _required_claims(self) -> list[str]:
+        required = ["exp", "sub", "tenant"]
+        required += ["iss"] if self._issuer else []
+        required += ["aud"] if self._audience else []
+        return required
+
+
+def _principal_of(claims: dict[str, Any]) -> Principal:
+    subject, tenant, roles = claims["sub"], claims["tenant"], claims.get("roles", [])
+    if not isinstance(subject, str) or not subject:
+        raise jwt.InvalidTokenError("claim 'sub' must be a non-empty string")
+    if not isinstance(tenant, str) or not tenant:
+        raise jwt.InvalidTokenError("claim 'tenant' must be a non-empty string")
+    if not isinstance(roles, list):
+        raise jwt.InvalidTokenError("claim 'roles' must be a list")
+    try:
+        return Principal(subject=subject, tenant=tenant, roles=frozenset(Role(r) for r in roles))
+    except ValueError:
+        raise jwt.InvalidTokenError(f"claim 'roles' holds an unknown role: {roles!r}") from None
+
+
+def issue_dev_token(
+    secret: str,
+    *,
+    sub: str,
+    tenant: str,
+    roles: Iterable[Role | str],
+    ttl_seconds: int = 3600,
+    issuer: str | None = None,
+    audience: str | None = None,
+) -> str:
+    """An HS256 token for development and tests."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "tenant": tenant,
+        "roles": sorted(Role(r).value for r in roles),
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def install_token_verifier(app: FastAPI, verifier: TokenVerifier) -> None:
+    """Make `authenticate` use `verifier` for requests to `app`."""
+    app.state.token_verifier = verifier
+
+
+def _unauthorized(detail: str, *, error: str | None = None) -> Problem:
+    challenge = _REALM if error is None else f'{_REALM}, error="{error}"'
+    return Problem(
+        401,
+        slug="unauthenticated",
+        detail=detail,
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+_bearer = HTTPBearer(scheme_name=BEARER_SCHEME_NAME, bearerFormat="JWT", auto_error=False)
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of this request; a 401 problem without a valid bearer token."""
+    if credentials is None:
+        raise _unauthorized("A bearer token is required.")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        return await verifier.verify(credentials.credentials)
+    except jwt.PyJWKClientConnectionError as exc:
+        log.error("jwks_unreachable", error=str(exc))
+        raise Problem(503, slug="auth-unavailable", detail="Cannot verify tokens now.") from exc
+    except jwt.ExpiredSignatureError as exc:
+        raise _unauthorized("The token has expired.", error="invalid_token") from exc
+    except jwt.PyJWTError as exc:
+        # The reason stays in the log: telling a caller why a forgery failed only helps it.
+        log.info("token_rejected", reason=str(exc))
+        raise _unauthorized("The token is invalid.", error="invalid_token") from exc
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency giving the caller if it holds one of `roles`, else a 403 problem."""
+    if not roles:
+        raise ValueError("require_roles needs at least one role")
+    names = ", ".join(sorted(roles))
+
+    async def caller_with_role(principal: CurrentPrincipal) -> Principal:
+        if not principal.has_any_role(*roles):
+            raise Problem(403, slug="forbidden", detail=f"This requires one of the roles: {names}.")
+        return principal
+
+    return caller_with_role
+
+
+def ensure_same_tenant(principal: Principal, tenant_id: str, *, detail: str | None = None) -> None:
+    """Refuse another tenant's object with the 404 a missing object gets, so it stays unseen."""
+    if principal.tenant != tenant_id:
+        raise Problem(404, detail=detail)
