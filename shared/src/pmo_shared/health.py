@@ -1,0 +1,136 @@
+"""The ops endpoints every service answers without a token: `/healthz`, `/readyz`, `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+from aiokafka.client import AIOKafkaClient
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pmo_shared.problems import Problem, problem_response
+
+Probe = Callable[[], Awaitable[None]]
+
+CHECK_TIMEOUT_SECONDS = 3.0
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessCheck:
+    """A named probe that returns when its dependency is usable and raises when it is not."""
+
+    name: str
+    probe: Probe
+
+
+def database_check(engine: AsyncEngine) -> ReadinessCheck:
+    """Ready when the database answers `SELECT 1`."""
+
+    async def probe() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return ReadinessCheck("database", probe)
+
+
+def kafka_check(
+    bootstrap_servers: str, *, timeout_seconds: float = 2.0, cache_seconds: float = 2.0
+) -> ReadinessCheck:
+    """Ready when a Kafka broker answers a metadata request; the answer is reused for
+    `cache_seconds` so frequent probes do not open a connection each."""
+
+    async def fetch_metadata() -> None:
+        client = AIOKafkaClient(
+            bootstrap_servers=bootstrap_servers,
+            client_id="pmo-readiness",
+            request_timeout_ms=int(timeout_seconds * 1000),
+        )
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                await client.bootstrap()
+        finally:
+            await client.close()
+
+    return ReadinessCheck("kafka", _cached(fetch_metadata, seconds=cache_seconds))
+
+
+def _cached(probe: Probe, *, seconds: float) -> Probe:
+    lock = asyncio.Lock()
+    last: tuple[float, BaseException | None] | None = None
+
+    async def cached_probe() -> None:
+        nonlocal last
+        async with lock:  # concurrent probes share one round trip
+            if last is None or time.monotonic() - last[0] >= seconds:
+                try:
+                    await probe()
+                    last = (time.monotonic(), None)
+                except Exception as exc:
+                    last = (time.monotonic(), exc)
+            if last[1] is not None:
+                raise last[1]
+
+    return cached_probe
+
+
+async def _outcome(check: ReadinessCheck, *, timeout_seconds: float) -> str:
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            await check.probe()
+    except Exception as exc:
+        log.warning("readiness_check_failed", check=check.name, error=repr(exc))
+        # Only the kind of failure leaves the process: /readyz needs no token.
+        return f"failed: {type(exc).__name__}"
+    return "ok"
+
+
+async def run_checks(
+    checks: Sequence[ReadinessCheck], *, timeout_seconds: float = CHECK_TIMEOUT_SECONDS
+) -> dict[str, str]:
+    """Every check's outcome ("ok" or "failed: <kind>"), run concurrently."""
+    outcomes = await asyncio.gather(
+        *(_outcome(check, timeout_seconds=timeout_seconds) for check in checks)
+    )
+    return {check.name: outcome for check, outcome in zip(checks, outcomes, strict=True)}
+
+
+def ops_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
+    """Routes for liveness, readiness and metrics."""
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: answers while the process runs."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", responses={503: {"description": "A dependency is unreachable"}})
+    async def readyz(request: Request) -> Response:
+        """Readiness: the database and Kafka are reachable."""
+        outcomes = await run_checks(checks)
+        if all(outcome == "ok" for outcome in outcomes.values()):
+            return JSONResponse({"status": "ready", "checks": outcomes})
+        failed = sorted(name for name, outcome in outcomes.items() if outcome != "ok")
+        problem = Problem(
+            503,
+            slug="not-ready",
+            title="Service not ready",
+            detail=f"Failed checks: {', '.join(failed)}.",
+            extra={"checks": outcomes},
+        )
+        return problem_response(problem, instance=request.url.path)
+
+    @router.get("/metrics", response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus metrics of this process."""
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return router
