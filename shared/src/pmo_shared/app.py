@@ -1,0 +1,142 @@
+"""The FastAPI application every service is: plumbing, ops routes, auth, background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pmo_shared.auth import BEARER_SCHEME_NAME, TokenVerifier, authenticate, install_token_verifier
+from pmo_shared.health import ReadinessCheck, database_check, kafka_check, ops_router
+from pmo_shared.logs import configure_logging
+from pmo_shared.observability import RequestObservabilityMiddleware
+from pmo_shared.problems import install_problem_handlers
+from pmo_shared.settings import ServiceSettings
+
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+"""A long-running job (outbox relay, consumer) that runs until the event is set."""
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+log = structlog.get_logger(__name__)
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    version: str,
+    engine: AsyncEngine,
+    routers: Sequence[APIRouter] = (),
+    readiness: Sequence[ReadinessCheck] = (),
+    background: Sequence[BackgroundTask] = (),
+    token_verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    """A service app: every router behind bearer auth, ops routes open, problems for errors."""
+    app = FastAPI(
+        title=title,
+        version=version,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=_lifespan(engine=engine, background=background),
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_token_verifier(app, token_verifier or TokenVerifier.from_settings(settings))
+    # Order matters: the last middleware added runs outermost, so the 500 produced by the
+    # problem middleware is still counted, logged and tagged with the correlation id.
+    install_problem_handlers(app)
+    app.add_middleware(RequestObservabilityMiddleware)
+    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers), *readiness]
+    app.include_router(ops_router(checks))
+    for router in routers:
+        # Authentication is the default, not something each route has to remember.
+        app.include_router(router, dependencies=[Depends(authenticate)])
+    app.openapi = _openapi_with_bearer_scheme(app)  # type: ignore[method-assign]
+    return app
+
+
+def _lifespan(
+    *, engine: AsyncEngine, background: Sequence[BackgroundTask]
+) -> Callable[[FastAPI], Any]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [_start(job, stop=stop) for job in background]
+        try:
+            yield
+        finally:
+            stop.set()
+            await _finish(tasks)
+            await engine.dispose()
+
+    return lifespan
+
+
+def _start(job: BackgroundTask, *, stop: asyncio.Event) -> asyncio.Task[None]:
+    name = getattr(job, "__qualname__", repr(job))
+
+    async def run() -> None:
+        try:
+            await job(stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A dead relay or consumer must be loud: nothing else would notice the silence.
+            log.exception("background_task_crashed", task=name)
+            raise
+        if not stop.is_set():
+            log.error("background_task_exited_early", task=name)
+
+    log.info("background_task_started", task=name)
+    return asyncio.create_task(run(), name=name)
+
+
+async def _finish(tasks: Sequence[asyncio.Task[None]]) -> None:
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+    for task in pending:
+        log.warning("background_task_cancelled", task=task.get_name())
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _openapi_with_bearer_scheme(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    # Routes that depend on `authenticate` declare the scheme themselves; a service with only
+    # ops routes still documents how its API is secured.
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes.setdefault(
+            BEARER_SCHEME_NAME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        )
+        return schema
+
+    return openapi
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run `app` under uvicorn (uvloop, httptools) with the process's JSON logging."""
+    configure_logging(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        # Logging is ours: uvicorn keeps its hands off, and the middleware writes access lines.
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
