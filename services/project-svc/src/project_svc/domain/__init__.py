@@ -1,0 +1,1 @@
+"""The project domain: pure aggregates and their events. No I/O, no frameworks."""

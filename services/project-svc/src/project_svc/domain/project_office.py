@@ -1,0 +1,181 @@
+"""The Project Office: a temporary unit attached to one large project, disbanded when the
+project ends. It never outlives its project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from functools import singledispatchmethod
+from uuid import UUID, uuid4
+
+from pmo_shared.events import DomainEvent
+from project_svc.domain import events as ev
+from project_svc.domain.aggregate import Aggregate
+from project_svc.domain.errors import (
+    InvalidTransitionError,
+    NotFoundError,
+    RuleViolationError,
+)
+from project_svc.domain.project import Project
+from project_svc.domain.values import ProjectStatus
+
+
+class OfficeState(StrEnum):
+    """Where a Project Office is in its short life."""
+
+    ESTABLISHED = "established"
+    DISBANDED = "disbanded"
+
+
+CAN_HAVE_OFFICE = (ProjectStatus.APPROVED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
+
+
+@dataclass(slots=True, frozen=True)
+class OfficeReport:
+    report_id: UUID
+    kind: str
+    period_end: date
+
+
+class ProjectOffice(Aggregate):
+    """Data analysis, reports, metric monitoring and documentation for one large project."""
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        super().__init__(aggregate_id)
+        self.state = OfficeState.ESTABLISHED
+        self.project_id: UUID | None = None
+        self.lead = ""
+        self.reporting_cadence_days = 0
+        self.charter = ""
+        self.staff: dict[str, str] = {}
+        self.reports: list[OfficeReport] = []
+        self.document_count = 0
+        self.disband_reason: str | None = None
+        self.disbanded_automatically = False
+
+    @classmethod
+    def establish(
+        cls,
+        office_id: UUID,
+        *,
+        project: Project,
+        large_threshold: Decimal,
+        lead: str,
+        reporting_cadence_days: int,
+        charter: str,
+    ) -> ProjectOffice:
+        """Set up an office for a large project that is approved, active or on hold. (At most
+        one live office per project is enforced by the caller's unique index.)"""
+        if project.status not in CAN_HAVE_OFFICE:
+            raise InvalidTransitionError(
+                action="establish a Project Office",
+                current_state=project.status.value,
+                allowed_from=tuple(s.value for s in CAN_HAVE_OFFICE),
+            )
+        if not project.is_large(large_threshold):
+            raise RuleViolationError(
+                f"only large projects get a Project Office (flagged large, or a budget at "
+                f"completion of at least {large_threshold} {project.currency})"
+            )
+        office = cls(office_id)
+        office.record(
+            ev.ProjectOfficeEstablished(
+                office_id=office_id,
+                project_id=project.id,
+                lead=lead,
+                reporting_cadence_days=reporting_cadence_days,
+                charter=charter,
+            )
+        )
+        return office
+
+    def assign_staff(self, *, user_id: str, role: str) -> None:
+        """Add someone to the office."""
+        self._require_live("assign staff")
+        if user_id in self.staff:
+            raise RuleViolationError(f"{user_id} is already on the office's staff")
+        self.record(ev.OfficeStaffAssigned(user_id=user_id, role=role))
+
+    def release_staff(self, *, user_id: str) -> None:
+        """Release someone from the office."""
+        self._require_live("release staff")
+        if user_id not in self.staff:
+            raise NotFoundError(f"{user_id} is not on the office's staff")
+        self.record(ev.OfficeStaffReleased(user_id=user_id))
+
+    def publish_report(
+        self, *, kind: str, period_end: date, summary: str, metrics: dict[str, Decimal]
+    ) -> UUID:
+        """Publish a status, financial, risk or metrics report; returns its id."""
+        self._require_live("publish a report")
+        report_id = uuid4()
+        self.record(
+            ev.OfficeReportPublished.model_validate(
+                {
+                    "report_id": report_id,
+                    "kind": kind,
+                    "period_end": period_end,
+                    "summary": summary,
+                    "metrics": metrics,
+                }
+            )
+        )
+        return report_id
+
+    def file_document(self, *, title: str, kind: str, link: str) -> UUID:
+        """File a document; returns its id."""
+        self._require_live("file a document")
+        document_id = uuid4()
+        self.record(
+            ev.OfficeDocumentFiled(document_id=document_id, title=title, kind=kind, link=link)
+        )
+        return document_id
+
+    def disband(self, *, reason: str, automatic: bool = False) -> None:
+        """Disband the office; it accepts nothing afterwards."""
+        self._require_live("disband")
+        self.record(ev.ProjectOfficeDisbanded(reason=reason, automatic=automatic))
+
+    def _require_live(self, action: str) -> None:
+        if self.state is OfficeState.DISBANDED:
+            raise InvalidTransitionError(
+                action=action,
+                current_state=OfficeState.DISBANDED.value,
+                allowed_from=(OfficeState.ESTABLISHED.value,),
+            )
+
+    @singledispatchmethod
+    def apply(self, event: DomainEvent) -> None:
+        """Change state by one event."""
+        raise TypeError(f"ProjectOffice cannot apply {type(event).__name__}")
+
+    @apply.register
+    def _(self, e: ev.ProjectOfficeEstablished) -> None:
+        self.project_id, self.lead, self.charter = e.project_id, e.lead, e.charter
+        self.reporting_cadence_days = e.reporting_cadence_days
+
+    @apply.register
+    def _(self, e: ev.OfficeStaffAssigned) -> None:
+        self.staff[e.user_id] = e.role
+
+    @apply.register
+    def _(self, e: ev.OfficeStaffReleased) -> None:
+        del self.staff[e.user_id]
+
+    @apply.register
+    def _(self, e: ev.OfficeReportPublished) -> None:
+        self.reports.append(OfficeReport(e.report_id, e.kind, e.period_end))
+
+    @apply.register
+    def _(self, e: ev.OfficeDocumentFiled) -> None:
+        self.document_count += 1
+
+    @apply.register
+    def _(self, e: ev.ProjectOfficeDisbanded) -> None:
+        self.state = OfficeState.DISBANDED
+        self.disband_reason, self.disbanded_automatically = e.reason, e.automatic
+
+
+__all__ = ["CAN_HAVE_OFFICE", "OfficeState", "ProjectOffice"]
