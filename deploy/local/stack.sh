@@ -192,8 +192,8 @@ start_services() {
   for entry in "${SERVICES[@]}"; do
     read -r name pkg schema offset <<<"$entry"
     port=$((PORT_BASE + offset))
-    if [[ ! -d "services/$name" ]]; then
-      log "warning: services/$name does not exist; not started"
+    if [[ ! -f "services/$name/pyproject.toml" ]]; then
+      log "warning: services/$name/pyproject.toml does not exist yet; $name not started"
       continue
     fi
     pid="$(svc_pid "$name")"
@@ -216,7 +216,7 @@ wait_ready() {
   local deadline=$(($(date +%s) + READY_TIMEOUT)) pending=() entry name pkg schema offset
   for entry in "${SERVICES[@]}"; do
     read -r name pkg schema offset <<<"$entry"
-    [[ -d "services/$name" ]] && pending+=("$name:$((PORT_BASE + offset))")
+    [[ -f "services/$name/pyproject.toml" ]] && pending+=("$name:$((PORT_BASE + offset))")
   done
   while ((${#pending[@]})); do
     local still=() item
@@ -371,7 +371,7 @@ cmd_up() {
   echo "PMO stack '$PROFILE' is up ($(($(date +%s) - t0))s)."
   for entry in "${SERVICES[@]}"; do
     read -r name pkg schema offset <<<"$entry"
-    [[ -d "services/$name" ]] || continue
+    [[ -f "services/$name/pyproject.toml" ]] || continue
     url="http://127.0.0.1:$((PORT_BASE + offset))"
     printf '  %-14s %s   docs %s/docs   metrics %s/metrics\n' "$name" "$url" "$url" "$url"
   done
