@@ -4,8 +4,6 @@ import pytest
 
 from pmo_shared.settings import ServiceSettings
 
-SECRET = "unit-test-secret-of-at-least-32-characters"
-
 
 @pytest.fixture
 def settings() -> ServiceSettings:
@@ -16,5 +14,5 @@ def settings() -> ServiceSettings:
         database_url="postgresql://pmo@127.0.0.1:1/pmo",
         db_schema="unit",
         kafka_bootstrap_servers="127.0.0.1:1",
-        jwt_secret=SECRET,
+        jwt_secret="unit-test-secret-of-at-least-32-characters",
     )

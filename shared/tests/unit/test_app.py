@@ -15,8 +15,6 @@ from pmo_shared.health import ReadinessCheck, ops_router
 from pmo_shared.problems import PROBLEM_CONTENT_TYPE
 from pmo_shared.settings import ServiceSettings
 
-from .conftest import SECRET
-
 
 def widgets_router() -> APIRouter:
     router = APIRouter(prefix="/v1/widgets")
@@ -87,8 +85,13 @@ async def test_api_routes_need_a_token(client: httpx.AsyncClient) -> None:
     assert response.status_code == 401
 
 
-async def test_api_routes_answer_a_valid_token(client: httpx.AsyncClient) -> None:
-    token = issue_dev_token(SECRET, sub="u-1", tenant="acme", roles=["viewer"])
+async def test_api_routes_answer_a_valid_token(
+    client: httpx.AsyncClient, settings: ServiceSettings
+) -> None:
+    assert settings.jwt_secret is not None
+    token = issue_dev_token(
+        settings.jwt_secret.get_secret_value(), sub="u-1", tenant="acme", roles=["viewer"]
+    )
 
     response = await client.get("/v1/widgets/7", headers={"Authorization": f"Bearer {token}"})
 

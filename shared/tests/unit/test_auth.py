@@ -27,7 +27,7 @@ from pmo_shared.auth import (
 )
 from pmo_shared.problems import PROBLEM_CONTENT_TYPE, install_problem_handlers
 
-from .conftest import SECRET
+SECRET = "auth-test-secret-of-at-least-32-characters"
 
 PmoCaller = Annotated[Principal, Depends(require_roles(Role.PMO))]
 
