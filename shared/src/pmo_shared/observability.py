@@ -18,6 +18,8 @@ OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # A caller-supplied id is echoed into headers and every log line: accept only a safe shape.
 _VALID_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _UNMATCHED_ROUTE = "<unmatched>"
+# FastAPI marks only its API routes in the scope; its own docs routes are few and fixed.
+_DOCS_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect"})
 
 HTTP_REQUESTS = Counter(
     "pmo_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -45,7 +47,9 @@ def _route_template(scope: Scope) -> str:
     # The template, not the path, labels metrics: ids in paths would explode cardinality.
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else _UNMATCHED_ROUTE
+    if isinstance(path, str):
+        return path
+    return scope["path"] if scope["path"] in _DOCS_PATHS else _UNMATCHED_ROUTE
 
 
 class RequestObservabilityMiddleware:
