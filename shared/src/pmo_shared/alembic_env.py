@@ -7,6 +7,7 @@ settings a serving process must have.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 from alembic import context
@@ -50,6 +51,8 @@ class MigrationSettings(BaseModel):
 def run_migrations(*, default_schema: str) -> None:
     """Run the migrations Alembic asked for against the service's schema."""
     settings = MigrationSettings.from_env(default_schema=default_schema)
+    # Alembic says which revisions it applies only through logging; a no-op if already set up.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s [%(name)s] %(message)s")
     if context.is_offline_mode():
         _run_offline(settings)
     else:
