@@ -1,0 +1,17 @@
+"""`python -m project_svc`: run project-svc with settings from the environment."""
+
+from __future__ import annotations
+
+from pmo_shared.app import serve
+from project_svc.api.app import create_app
+from project_svc.settings import load_settings
+
+
+def main() -> None:
+    """Start the project-svc server."""
+    settings = load_settings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()
