@@ -1,0 +1,29 @@
+"""The composition root of program-svc: the one place its parts are built and wired."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from pmo_shared.app import BackgroundTask, create_service_app
+from pmo_shared.db import create_engine
+from program_svc import __version__
+from program_svc.settings import ProgramSettings
+
+
+def bootstrap(settings: ProgramSettings) -> FastAPI:
+    """Build the engine, the background tasks and the HTTP app of program-svc."""
+    engine = create_engine(settings)
+    # Long-running jobs started and stopped with the app; each runs until its stop event is set.
+    # The outbox relay joins here, e.g. `background.append(OutboxRelay(...).run)`, when
+    # settings.run_relay is set.
+    background: list[BackgroundTask] = []
+    # The service's own API routers (they get bearer authentication by default).
+    routers: list[APIRouter] = []
+    return create_service_app(
+        settings,
+        title="program-svc",
+        version=__version__,
+        engine=engine,
+        routers=routers,
+        background=background,
+    )
