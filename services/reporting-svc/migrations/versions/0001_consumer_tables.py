@@ -1,0 +1,31 @@
+"""The consumer bookkeeping: processed events and dead letters (no event store here).
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from pmo_shared.schema import CONSUMER_DDL, CONSUMER_DROP
+
+revision: str = "0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create the processed-event and dead-letter tables."""
+    for statement in CONSUMER_DDL:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    """Drop them."""
+    for statement in CONSUMER_DROP:
+        op.execute(statement)
