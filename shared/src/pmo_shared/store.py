@@ -141,9 +141,9 @@ async def append(
         "schema_versions": [e.schema_version for e in events],
         "payloads": [orjson.dumps(p).decode() for p in payloads],
     }
+    # No savepoint: a conflict aborts the caller's whole unit of work, which is what it needs.
     try:
-        async with conn.begin_nested():
-            rows = (await conn.execute(_APPEND, params)).all()
+        rows = (await conn.execute(_APPEND, params)).all()
     except IntegrityError as exc:
         if "events_stream_version_key" in str(exc.orig):
             raise ConcurrencyError(stream_id, expected_version) from exc
