@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from pmo_shared.app import BackgroundTask, create_service_app
 from pmo_shared.db import create_engine
+from pmo_shared.relay import OutboxRelay
+from pmo_shared.topics import TOPIC_BY_STREAM_TYPE
 from project_svc import __version__
+from project_svc.api import commands, office, routes
+from project_svc.api.errors import install_error_handlers
+from project_svc.application.service import ProjectService
 from project_svc.settings import ProjectSettings
 
 
 def bootstrap(settings: ProjectSettings) -> FastAPI:
-    """Build the engine, the background tasks and the HTTP app of project-svc."""
+    """Build the engine, the service, the outbox relay and the HTTP app of project-svc."""
     engine = create_engine(settings)
-    # Long-running jobs started and stopped with the app; each runs until its stop event is set.
-    # The outbox relay joins here, e.g. `background.append(OutboxRelay(...).run)`, when
-    # settings.run_relay is set.
     background: list[BackgroundTask] = []
-    # The service's own API routers (they get bearer authentication by default).
-    routers: list[APIRouter] = []
-    return create_service_app(
+    if settings.run_relay:
+        relay = OutboxRelay(
+            engine,
+            service=settings.service_name,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topic_for=TOPIC_BY_STREAM_TYPE.__getitem__,
+        )
+        background.append(relay.run)
+    app = create_service_app(
         settings,
         title="project-svc",
         version=__version__,
         engine=engine,
-        routers=routers,
+        routers=[routes.router, commands.router, office.router],
         background=background,
     )
+    app.state.project_service = ProjectService(
+        engine, large_threshold=settings.large_project_threshold
+    )
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL persistence of project-svc (event store access and query tables)."""

@@ -1,0 +1,164 @@
+"""Loading aggregates from the event store and saving their new events plus query rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TypeVar
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pmo_shared import metrics, store
+from pmo_shared.events import EventMetadata
+from pmo_shared.store import RecordedEvent
+from project_svc.adapters.tables import project_offices, projects
+from project_svc.domain.aggregate import Aggregate
+from project_svc.domain.errors import RuleViolationError
+from project_svc.domain.events import PROJECT, PROJECT_OFFICE, registry
+from project_svc.domain.project import Project
+from project_svc.domain.project_office import ProjectOffice
+
+A = TypeVar("A", bound=Aggregate)
+
+
+async def load(
+    conn: AsyncConnection,
+    kind: type[A],
+    aggregate_id: UUID,
+    *,
+    tenant_id: str,
+    as_of: datetime | None = None,
+) -> A | None:
+    """The aggregate folded from its stream (up to `as_of`), or None if the tenant has none."""
+    history = await store.read_stream(
+        conn, stream_id=aggregate_id, tenant_id=tenant_id, as_of=as_of
+    )
+    if not history:
+        return None
+    return kind.rehydrate(aggregate_id, (registry.decode_envelope(r.envelope) for r in history))
+
+
+async def live_office_id(conn: AsyncConnection, *, project_id: UUID, tenant_id: str) -> UUID | None:
+    """The id of the project's office that has not been disbanded, if any."""
+    return (
+        await conn.execute(
+            select(project_offices.c.office_id).where(
+                project_offices.c.project_id == project_id,
+                project_offices.c.tenant_id == tenant_id,
+                project_offices.c.state == "established",
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def latest_office_id(
+    conn: AsyncConnection, *, project_id: UUID, tenant_id: str
+) -> UUID | None:
+    """The project's live office, or else the one disbanded last."""
+    return (
+        await conn.execute(
+            select(project_offices.c.office_id)
+            .where(
+                project_offices.c.project_id == project_id,
+                project_offices.c.tenant_id == tenant_id,
+            )
+            .order_by((project_offices.c.state == "established").desc(), project_offices.c.version)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def save(
+    conn: AsyncConnection,
+    aggregate: Project | ProjectOffice,
+    *,
+    metadata: EventMetadata,
+    large_threshold: Decimal,
+) -> list[RecordedEvent]:
+    """Append the aggregate's pending events at its loaded version and refresh its query row."""
+    if not aggregate.pending:
+        return []
+    stream_type = PROJECT if isinstance(aggregate, Project) else PROJECT_OFFICE
+    recorded = await store.append(
+        conn,
+        stream_type=stream_type,
+        stream_id=aggregate.id,
+        expected_version=aggregate.version,
+        events=aggregate.pending,
+        metadata=metadata,
+    )
+    for event in aggregate.pending:
+        metrics.EVENTS_APPENDED.labels("project-svc", event.event_type).inc()
+    aggregate.version += len(aggregate.pending)
+    aggregate.pending.clear()
+    if isinstance(aggregate, Project):
+        await _upsert_project(conn, aggregate, metadata.tenant_id, recorded, large_threshold)
+    else:
+        await _upsert_office(conn, aggregate, metadata.tenant_id)
+    return recorded
+
+
+async def _upsert_project(
+    conn: AsyncConnection,
+    project: Project,
+    tenant_id: str,
+    recorded: list[RecordedEvent],
+    large_threshold: Decimal,
+) -> None:
+    row = {
+        "project_id": project.id,
+        "seq": recorded[0].position,
+        "tenant_id": tenant_id,
+        "code": project.code,
+        "name": project.name,
+        "status": project.status.value,
+        "manager": project.manager,
+        "large": project.is_large(large_threshold),
+        "budget_at_completion": project.baseline.budget_at_completion if project.baseline else None,
+        "currency": project.currency,
+        "version": project.version,
+        "updated_at": datetime.now(UTC),
+    }
+    statement = insert(projects).values(row)
+    statement = statement.on_conflict_do_update(
+        index_elements=[projects.c.project_id],
+        set_={k: statement.excluded[k] for k in row if k not in ("project_id", "seq", "code")},
+    )
+    try:
+        await conn.execute(statement)
+    except IntegrityError as exc:
+        if "projects_tenant_code_key" in str(exc.orig):
+            raise DuplicateCodeError(project.code) from exc
+        raise
+
+
+async def _upsert_office(conn: AsyncConnection, office: ProjectOffice, tenant_id: str) -> None:
+    row = {
+        "office_id": office.id,
+        "project_id": office.project_id,
+        "tenant_id": tenant_id,
+        "state": office.state.value,
+        "version": office.version,
+    }
+    statement = insert(project_offices).values(row)
+    statement = statement.on_conflict_do_update(
+        index_elements=[project_offices.c.office_id],
+        set_={"state": statement.excluded.state, "version": statement.excluded.version},
+    )
+    try:
+        await conn.execute(statement)
+    except IntegrityError as exc:
+        if "project_offices_one_live_idx" in str(exc.orig):
+            raise RuleViolationError("the project already has a Project Office") from exc
+        raise
+
+
+class DuplicateCodeError(RuleViolationError):
+    """Another project of the tenant already uses this code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"a project with code {code!r} already exists")

@@ -1,0 +1,129 @@
+"""HTTP routes of projects: create, read, list, audit trail, and task-based commands."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from pmo_shared.problems import Problem
+from project_svc.api import schemas
+from project_svc.api.deps import CallerDep, IfMatch, Service
+from project_svc.api.views import etag, project_read
+from project_svc.domain.project import Project
+from project_svc.domain.values import ProjectStatus
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"])
+T = TypeVar("T")
+IdempotencyKey = Annotated[
+    str | None, Header(min_length=1, max_length=200, description="makes the create safe to retry")
+]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.ProjectRead)
+async def propose_project(
+    body: schemas.ProjectCreate,
+    service: Service,
+    caller: CallerDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> schemas.ProjectRead:
+    """Propose a project (honours Idempotency-Key)."""
+    proposal = await service.propose(
+        caller, body.model_dump(mode="json"), idempotency_key=idempotency_key
+    )
+    response.headers["Location"] = f"/v1/projects/{proposal.project.id}"
+    if proposal.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return _read(service, proposal.project, response)
+
+
+@router.get("", response_model=schemas.ProjectPage)
+async def list_projects(
+    service: Service,
+    caller: CallerDep,
+    status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
+    manager: Annotated[str | None, Query(max_length=200)] = None,
+    large: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.ProjectPage:
+    """The tenant's projects, filtered, in creation order, a page at a time."""
+    rows = await service.list_projects(
+        caller, status=status_, manager=manager, large=large, after=_cursor(cursor), limit=limit
+    )
+    items = [schemas.ProjectSummary.model_validate(row, from_attributes=True) for row in rows]
+    more = len(rows) == limit
+    return schemas.ProjectPage(items=items, next_cursor=_encode(rows[-1].seq) if more else None)
+
+
+@router.get("/{project_id}", response_model=schemas.ProjectRead)
+async def get_project(
+    project_id: UUID,
+    service: Service,
+    caller: CallerDep,
+    response: Response,
+    as_of: Annotated[
+        datetime | None, Query(description="the project as it was at this time (ISO 8601)")
+    ] = None,
+) -> schemas.ProjectRead:
+    """A project now (with its ETag), or as it was at `as_of`."""
+    when = as_of.replace(tzinfo=as_of.tzinfo or UTC) if as_of else None
+    project = await service.get(caller, project_id, as_of=when)
+    return _read(service, project, response)
+
+
+@router.get("/{project_id}/events", response_model=list[schemas.EventRead])
+async def project_events(
+    project_id: UUID, service: Service, caller: CallerDep
+) -> list[schemas.EventRead]:
+    """The project's audit trail: every event, oldest first."""
+    envelopes = await service.history(caller, project_id)
+    return [schemas.EventRead.model_validate(e.model_dump()) for e in envelopes]
+
+
+def _read(service: Any, project: Project, response: Response) -> schemas.ProjectRead:
+    response.headers["ETag"] = etag(project.version)
+    return project_read(project, large_threshold=service.large_threshold)
+
+
+def _encode(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"p:{seq}".encode()).decode().rstrip("=")
+
+
+def _cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith("p:"):
+            return int(text[2:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise Problem(400, slug="bad-cursor", detail="cursor is not one this API returned")
+
+
+async def run_command(
+    service: Any,
+    caller: CallerDep,
+    project_id: UUID,
+    if_match: int | None,
+    response: Response,
+    command: Callable[[Project], T],
+) -> tuple[schemas.ProjectRead, T]:
+    """Run a command on a project and answer with its new representation and ETag."""
+    project, result = await service.change(caller, project_id, command, if_match=if_match)
+    return _read(service, project, response), result
+
+
+def today(service: Any) -> Any:
+    """The service's notion of today (one clock for every command)."""
+    return service.today()
+
+
+__all__ = ["IfMatch", "router", "run_command", "today"]
