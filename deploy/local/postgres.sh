@@ -23,8 +23,7 @@ PG_DIR="${PG_DIR:-$REPO/.data/dev/postgres}"
 PG_DB="${PG_DB:-pmo}"
 PG_START_TIMEOUT="${PG_START_TIMEOUT:-60}"
 
-mkdir -p "$PG_DIR"
-PG_DIR="$(cd "$PG_DIR" && pwd)"
+PG_DIR="$(realpath -m "$PG_DIR")"
 DATA="$PG_DIR/data"
 LOG_FILE="$PG_DIR/postgres.log"
 
@@ -116,6 +115,7 @@ is_running() { as_owner "$BIN/pg_ctl" status -D "$DATA" >/dev/null 2>&1; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cmd_start() {
+  mkdir -p "$PG_DIR"
   prepare_dir
   if [[ ! -f "$DATA/PG_VERSION" ]]; then
     log "initialising a new cluster in $DATA"
