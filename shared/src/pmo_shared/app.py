@@ -109,20 +109,63 @@ async def _finish(tasks: Sequence[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem detail",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "correlation_id": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
+_PROBLEMS = {
+    "400": "Malformed request (body, header or cursor)",
+    "401": "Missing or invalid bearer token",
+    "403": "The caller's roles do not allow this",
+    "404": "No such resource for the caller's tenant",
+    "409": "Refused by a business rule or the resource's current state",
+    "412": "If-Match names a stale version",
+    "422": "A field is invalid",
+}
+
+
 def _openapi_with_bearer_scheme(app: FastAPI) -> Callable[[], dict[str, Any]]:
     # Routes that depend on `authenticate` declare the scheme themselves; a service with only
-    # ops routes still documents how its API is secured.
+    # ops routes still documents how its API is secured. Every authenticated operation also
+    # documents the problem responses it can give, in their real media type.
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
         schema = generate()
-        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
-        schemes.setdefault(
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {}).setdefault(
             BEARER_SCHEME_NAME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
+        components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if operation.get("security"):
+                    _document_problems(operation)
+        app.openapi_schema = schema
         return schema
 
     return openapi
+
+
+def _document_problems(operation: dict[str, Any]) -> None:
+    content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    responses = operation.setdefault("responses", {})
+    for status, description in _PROBLEMS.items():
+        responses[status] = {"description": description, "content": content}
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

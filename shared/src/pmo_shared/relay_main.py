@@ -15,11 +15,6 @@ from pmo_shared.topics import TOPIC_BY_STREAM_TYPE
 log = structlog.get_logger(__name__)
 
 
-def topic_for(stream_type: str) -> str:
-    """The Kafka topic of a stream type's events."""
-    return TOPIC_BY_STREAM_TYPE[stream_type]
-
-
 async def run(settings: KernelSettings) -> None:
     """Relay until SIGTERM or SIGINT."""
     engine = create_engine_for(settings.database_url, schema=settings.db_schema, pool_size=2)
@@ -31,7 +26,7 @@ async def run(settings: KernelSettings) -> None:
         engine,
         service=settings.service_name,
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        topic_for=topic_for,
+        topic_for=TOPIC_BY_STREAM_TYPE.__getitem__,
     )
     try:
         await relay.run(stop)
@@ -41,7 +36,7 @@ async def run(settings: KernelSettings) -> None:
 
 def main() -> None:
     """Console entry point."""
-    settings = KernelSettings()  # type: ignore[call-arg]  # read from the environment
+    settings = KernelSettings.model_validate({})  # every field comes from the environment
     asyncio.run(run(settings))
 
 

@@ -37,7 +37,9 @@ def test_an_unsafe_schema_name_fails_at_boot() -> None:
         settings_with(db_schema='x"; drop table events; --')
 
 
-def test_missing_auth_configuration_fails_at_boot() -> None:
+def test_missing_auth_configuration_fails_at_boot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    monkeypatch.delenv("JWT_JWKS_URL", raising=False)
     with pytest.raises(ValidationError, match="auth is mandatory"):
         settings_with(jwt_secret=None)
 

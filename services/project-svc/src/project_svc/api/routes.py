@@ -11,6 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response, status
 
+from pmo_shared.bodies import QueryText
 from pmo_shared.problems import Problem
 from project_svc.api import schemas
 from project_svc.api.deps import CallerDep, IfMatch, Service
@@ -48,7 +49,7 @@ async def list_projects(
     service: Service,
     caller: CallerDep,
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
-    manager: Annotated[str | None, Query(max_length=200)] = None,
+    manager: Annotated[QueryText | None, Query()] = None,
     large: bool | None = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from pmo_shared.bodies import RequestBody
 from project_svc.domain.events import OfficeReportKind
 from project_svc.domain.values import (
     Amount,
@@ -29,10 +30,8 @@ from project_svc.domain.values import (
 Reason = Annotated[str, Field(max_length=2000)]
 
 
-class Body(BaseModel):
-    """A request body: unknown members are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
+class Body(RequestBody):
+    """A request body of project-svc."""
 
 
 class ProjectCreate(Body):
