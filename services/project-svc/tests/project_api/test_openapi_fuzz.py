@@ -23,7 +23,9 @@ CHECKS = ",".join(
 )
 
 
-def test_no_server_errors_and_no_schema_violations(project_url: str, token_for: TokenFor) -> None:
+def test_no_server_errors_and_no_schema_violations(
+    project_url: str, token_for: TokenFor, tmp_path: Path
+) -> None:
     # The CLI rather than the pytest plugin: it runs all phases (coverage, fuzzing, stateful)
     # and the plugin does not support this pytest major version yet.
     cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
