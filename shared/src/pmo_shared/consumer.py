@@ -34,6 +34,7 @@ from pmo_shared.events import (
     UnknownEventError,
 )
 from pmo_shared.kafka import create_consumer, create_producer
+from pmo_shared.logs import correlation_scope
 
 log = structlog.get_logger(__name__)
 
@@ -222,13 +223,15 @@ class ConsumerRunner:
         assert item.event is not None
         if not isolate:
             try:
-                await self._projection.apply(conn, item.envelope, item.event)
+                with correlation_scope(item.envelope.correlation_id):
+                    await self._projection.apply(conn, item.envelope, item.event)
             except Exception as exc:
                 raise _ApplyFailedError(item, exc) from exc
             return True
         try:
             async with conn.begin_nested():
-                await self._projection.apply(conn, item.envelope, item.event)
+                with correlation_scope(item.envelope.correlation_id):
+                    await self._projection.apply(conn, item.envelope, item.event)
         except Exception as exc:
             log.warning("consumer.apply_failed", consumer=self.name, error=str(exc))
             item.reason = f"{type(exc).__name__}: {exc}"
