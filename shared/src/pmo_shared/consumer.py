@@ -40,7 +40,13 @@ log = structlog.get_logger(__name__)
 
 
 class Projection(Protocol):
-    """A read model fed by events. `apply` runs inside the batch's transaction."""
+    """A read model fed by events. `apply` runs inside the batch's transaction.
+
+    A projection may also define `async def flush(self, conn) -> None` and `def reset(self)`:
+    then `apply` may only buffer its writes, `flush` writes them in bulk before the batch
+    commits (the fast path for rebuilds), and `reset` drops what a failed attempt buffered.
+    When a batch has to be retried event by event, `flush` follows every `apply`.
+    """
 
     name: str
     topics: Sequence[str]
@@ -197,6 +203,7 @@ class ConsumerRunner:
         self, items: list[_Decoded], producer: Any, *, isolate: bool
     ) -> _Outcome:
         outcome = _Outcome(dead=[i for i in items if i.reason is not None])
+        self._reset()
         async with self._engine.begin() as conn:
             fresh = await self._mark_processed(conn, [i for i in items if i.reason is None])
             for item in items:
@@ -211,6 +218,8 @@ class ConsumerRunner:
                     outcome.applied += 1
                 else:
                     outcome.dead.append(item)
+            if not isolate:
+                await self._flush_batch(conn)
             for item in outcome.dead:
                 await self._record_dead(conn, item)
             # Dead letters go out before the commit: a crash in between re-sends them (a
@@ -228,15 +237,34 @@ class ConsumerRunner:
             except Exception as exc:
                 raise _ApplyFailedError(item, exc) from exc
             return True
+        self._reset()
         try:
             async with conn.begin_nested():
                 with correlation_scope(item.envelope.correlation_id):
                     await self._projection.apply(conn, item.envelope, item.event)
+                    await self._flush(conn)
         except Exception as exc:
             log.warning("consumer.apply_failed", consumer=self.name, error=str(exc))
             item.reason = f"{type(exc).__name__}: {exc}"
             return False
         return True
+
+    async def _flush_batch(self, conn: AsyncConnection) -> None:
+        try:
+            await self._flush(conn)
+        except Exception as exc:
+            # A bulk write cannot say which event broke it: retry the batch event by event.
+            raise _ApplyFailedError(_Decoded(message=None), exc) from exc
+
+    def _reset(self) -> None:
+        reset = getattr(self._projection, "reset", None)
+        if reset is not None:
+            reset()
+
+    async def _flush(self, conn: AsyncConnection) -> None:
+        flush = getattr(self._projection, "flush", None)
+        if flush is not None:
+            await flush(conn)
 
     async def _mark_processed(self, conn: AsyncConnection, items: list[_Decoded]) -> set[Any]:
         if not items:

@@ -116,6 +116,33 @@ class CountingProjection:
             raise AssertionError(f"version {envelope.stream_version} arrived out of order")
 
 
+class BufferedCountingProjection(CountingProjection):
+    """The same read model, written in bulk at the end of each batch (`flush`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.buffer: list[tuple[EventEnvelope, DomainEvent]] = []
+
+    async def apply(
+        self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent
+    ) -> None:
+        """Validate now, write at flush."""
+        assert isinstance(event, CounterIncremented)
+        if event.amount == self.reject_amount:
+            raise ValueError(f"amount {event.amount} is refused by this projection")
+        self.buffer.append((envelope, event))
+
+    def reset(self) -> None:
+        """Drop what a failed attempt buffered."""
+        self.buffer.clear()
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Write the buffered events."""
+        buffered, self.buffer = self.buffer, []
+        for envelope, event in buffered:
+            await CountingProjection.apply(self, conn, envelope, event)
+
+
 async def counts(engine: AsyncEngine) -> dict[uuid.UUID, tuple[int, int]]:
     """stream id → (total, events) from the counting projection."""
     async with engine.connect() as conn:

@@ -21,6 +21,7 @@ from pmo_shared.events import EventEnvelope
 
 from .kit import (
     METADATA,
+    BufferedCountingProjection,
     CounterIncremented,
     CountingProjection,
     counts,
@@ -95,8 +96,9 @@ async def test_crash_after_db_commit_before_offset_commit_counts_each_event_once
     assert result == {s: (sum(range(1, 21)), 20) for s in streams}
 
 
+@pytest.mark.parametrize("kind", [CountingProjection, BufferedCountingProjection])
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_next_one_is_processed(
-    engine: AsyncEngine, kafka_servers: str, topic: str
+    engine: AsyncEngine, kafka_servers: str, topic: str, kind: type[CountingProjection]
 ) -> None:
     dead_letter_topic = await create_topic(kafka_servers, partitions=1)
     stream = uuid.uuid4()
@@ -112,7 +114,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_next_one_is_p
     finally:
         await producer.stop()
 
-    projection = CountingProjection(name="poison-test", topics=[topic], reject_amount=13)
+    projection = kind(name="poison-test", topics=[topic], reject_amount=13)
     async with running(engine, projection, kafka_servers, dead_letter_topic):
         await eventually(lambda: _has(engine, stream, (12, 2)), what="good events applied")
         dead = await read_topic(kafka_servers, dead_letter_topic, until=lambda m: len(m) >= 3)
