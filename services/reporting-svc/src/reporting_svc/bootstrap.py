@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
-from pmo_shared.app import BackgroundTask, create_service_app
+from pmo_shared.app import create_service_app
 from pmo_shared.db import create_engine
+from pmo_shared.health import ReadinessCheck
 from reporting_svc import __version__
+from reporting_svc.api import projections, reports
+from reporting_svc.api.errors import install_error_handlers
+from reporting_svc.application.reports import ReportService
+from reporting_svc.application.supervisor import ProjectionSupervisor
+from reporting_svc.domain.evm import HealthThresholds
 from reporting_svc.settings import ReportingSettings
 
 
 def bootstrap(settings: ReportingSettings) -> FastAPI:
-    """Build the engine, the background tasks and the HTTP app of reporting-svc."""
+    """Build the engine, the projection supervisor, the report service and the HTTP app."""
     engine = create_engine(settings)
-    # Long-running jobs started and stopped with the app; each runs until its stop event is set.
-    # The Kafka consumers that build the read models join here, e.g.
-    # `background.append(ConsumerRunner(...).run)`.
-    background: list[BackgroundTask] = []
-    # The service's own API routers (they get bearer authentication by default).
-    routers: list[APIRouter] = []
-    return create_service_app(
+    supervisor = ProjectionSupervisor(engine, settings=settings)
+    app = create_service_app(
         settings,
         title="reporting-svc",
         version=__version__,
         engine=engine,
-        routers=routers,
-        background=background,
+        routers=[reports.router, projections.router],
+        readiness=[ReadinessCheck("projections", supervisor.check_ready)],
+        background=[supervisor.run],
     )
+    app.state.supervisor = supervisor
+    app.state.reports = ReportService(
+        supervisor,
+        thresholds=HealthThresholds(green=settings.health_green, amber=settings.health_amber),
+    )
+    install_error_handlers(app)
+    return app

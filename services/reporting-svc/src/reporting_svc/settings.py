@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from decimal import Decimal
+
+from pydantic import Field, model_validator
 
 from pmo_shared.settings import ServiceSettings
 
@@ -15,6 +17,18 @@ class ReportingSettings(ServiceSettings):
     service_name: str = Field(default="reporting-svc", min_length=1)
     db_schema: str = DB_SCHEMA
     port: int = Field(default=8004, ge=1, le=65535)
+    health_green: Decimal = Field(
+        default=Decimal("0.95"), gt=0, description="SPI/CPI from which health is green"
+    )
+    health_amber: Decimal = Field(
+        default=Decimal("0.85"), gt=0, description="SPI/CPI from which health is amber"
+    )
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> ReportingSettings:
+        if self.health_amber > self.health_green:
+            raise ValueError("HEALTH_AMBER must not exceed HEALTH_GREEN")
+        return self
 
 
 def load_settings() -> ReportingSettings:

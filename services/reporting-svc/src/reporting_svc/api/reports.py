@@ -1,0 +1,278 @@
+"""Report routes: project metrics, S-curve, Project Offices, PMO overview, lessons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from pmo_shared.auth import CurrentPrincipal
+from pmo_shared.bodies import QueryText
+from pmo_shared.problems import Problem
+from reporting_svc.api import schemas
+from reporting_svc.api.deps import Reports, decode_cursor, encode_cursor
+from reporting_svc.application.reports import OfficeReport, ProjectReport
+from reporting_svc.domain.chart import render_evm_chart
+from reporting_svc.domain.evm import Rag
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+AsOf = Annotated[date | None, Query(description="status date (YYYY-MM-DD); default today")]
+SortKey = Literal[
+    "code",
+    "name",
+    "status",
+    "bac",
+    "spi",
+    "cpi",
+    "-code",
+    "-name",
+    "-status",
+    "-bac",
+    "-spi",
+    "-cpi",
+]
+
+
+def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
+    """A project report as a response body."""
+    m = r.metrics
+    return schemas.ProjectMetricsRead(
+        project_id=r.project_id,
+        code=r.code,
+        name=r.name,
+        manager=r.manager,
+        status=r.status,
+        currency=r.currency,
+        as_of=m.as_of,
+        bac=m.bac,
+        pv=m.pv,
+        ev=m.ev,
+        ac=m.ac,
+        sv=m.sv,
+        cv=m.cv,
+        spi=m.spi,
+        cpi=m.cpi,
+        eac=m.eac,
+        eac_atypical=m.eac_atypical,
+        eac_combined=m.eac_combined,
+        etc=m.etc,
+        vac=m.vac,
+        tcpi=m.tcpi,
+        percent_complete=m.percent_complete,
+        health=schemas.HealthRead(
+            schedule=m.health.schedule, cost=m.health.cost, overall=m.health.overall
+        ),
+        open_risks=r.open_risks,
+        risk_exposure=r.risk_exposure,
+        milestones=schemas.MilestoneCounts(**r.milestones),
+    )
+
+
+@router.get("/projects/{project_id}/metrics", response_model=schemas.ProjectMetricsRead)
+async def project_metrics(
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal, as_of: AsOf = None
+) -> schemas.ProjectMetricsRead:
+    """Earned value, forecasts, health, risks and milestones of a project at a status date."""
+    return metrics_read(await reports.project(principal.tenant, project_id, as_of=as_of))
+
+
+def _sort_value(report: ProjectReport, key: str) -> Any:
+    value = {
+        "code": report.code,
+        "name": report.name,
+        "status": report.status,
+        "bac": report.metrics.bac,
+        "spi": report.metrics.spi,
+        "cpi": report.metrics.cpi,
+    }[key]
+    return (value is None, value if value is not None else 0)
+
+
+@router.get("/projects", response_model=schemas.ProjectMetricsPage)
+async def list_project_metrics(
+    reports: Reports,
+    principal: CurrentPrincipal,
+    as_of: AsOf = None,
+    status: Annotated[QueryText | None, Query()] = None,
+    health: Rag | None = None,
+    manager: Annotated[QueryText | None, Query()] = None,
+    sort: SortKey = "code",
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> schemas.ProjectMetricsPage:
+    """Every project's metrics, filtered by status, overall health and manager, sorted."""
+    items = await reports.projects(principal.tenant, as_of=as_of, manager=manager)
+    items = [
+        r
+        for r in items
+        if (status is None or r.status == status)
+        and (health is None or r.metrics.health.overall == health)
+    ]
+    key = sort.lstrip("-")
+    items.sort(key=lambda r: (_sort_value(r, key), str(r.project_id)), reverse=sort.startswith("-"))
+    start = _offset(cursor)
+    page = items[start : start + limit]
+    more = start + limit < len(items)
+    return schemas.ProjectMetricsPage(
+        items=[metrics_read(r) for r in page],
+        next_cursor=encode_cursor(f"o:{start + limit}") if more else None,
+    )
+
+
+def _offset(cursor: str | None) -> int:
+    value = decode_cursor(cursor)
+    if value is None:
+        return 0
+    if value.startswith("o:") and value[2:].isdigit():
+        return int(value[2:])
+    raise Problem(400, slug="bad-cursor", detail="cursor is not one this API returned")
+
+
+@router.get("/projects/{project_id}/evm-series", response_model=schemas.EvmSeriesRead)
+async def evm_series(
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal, as_of: AsOf = None
+) -> schemas.EvmSeriesRead:
+    """PV, EV and AC by date from the project's start to the status date (the S-curve)."""
+    report, series = await reports.series(principal.tenant, project_id, as_of=as_of)
+    return schemas.EvmSeriesRead(
+        project_id=project_id,
+        currency=report.currency,
+        bac=report.metrics.bac,
+        points=[schemas.SeriesPointRead(date=p.date, pv=p.pv, ev=p.ev, ac=p.ac) for p in series],
+    )
+
+
+@router.get(
+    "/projects/{project_id}/evm-chart.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "the S-curve as SVG"}},
+)
+async def evm_chart(
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal, as_of: AsOf = None
+) -> Response:
+    """The earned-value S-curve as an SVG chart."""
+    report, series = await reports.series(principal.tenant, project_id, as_of=as_of)
+    svg = render_evm_chart(
+        series,
+        title=f"{report.code} {report.name}",
+        currency=report.currency,
+        bac=report.metrics.bac,
+    )
+    return Response(svg, media_type="image/svg+xml")
+
+
+def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
+    """An office report as a response body."""
+    r = o.row
+    last = r.last_report
+    return schemas.OfficeLifecycleRead(
+        office_id=r.office_id,
+        project_id=r.project_id,
+        project_code=r.code,
+        project_name=r.name,
+        lead=r.lead,
+        state=o.state,
+        established_at=r.established_at,
+        disbanded_at=r.disbanded_at,
+        disband_reason=r.disband_reason,
+        disbanded_automatically=r.disbanded_automatically,
+        lifetime_days=o.lifetime_days,
+        staff_count=int(r.staff_count),
+        reports_by_kind=dict(r.reports_by_kind),
+        last_report=schemas.LastReportRead(**last) if last else None,
+        documents=int(r.documents),
+        reporting_cadence_days=r.reporting_cadence_days,
+        reports_expected=o.reports_expected,
+        reports_published=o.reports_published,
+        reporting_overdue=o.overdue,
+    )
+
+
+@router.get("/project-offices", response_model=list[schemas.OfficeLifecycleRead])
+async def project_offices(
+    reports: Reports,
+    principal: CurrentPrincipal,
+    state: Literal["established", "active", "disbanded"] | None = None,
+) -> list[schemas.OfficeLifecycleRead]:
+    """Every Project Office of the tenant with its lifecycle state, newest first."""
+    offices = await reports.offices(principal.tenant)
+    return [office_read(o) for o in offices if state is None or o.state == state]
+
+
+@router.get("/project-offices/{project_id}", response_model=schemas.OfficeLifecycleRead)
+async def project_office(
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal
+) -> schemas.OfficeLifecycleRead:
+    """The lifecycle of a project's (latest) Project Office."""
+    offices = await reports.offices(principal.tenant, project_id=project_id)
+    if not offices:
+        raise Problem(404, detail=f"project {project_id} has no Project Office")
+    return office_read(offices[0])
+
+
+@router.get("/pmo/overview", response_model=schemas.OverviewRead)
+async def pmo_overview(reports: Reports, principal: CurrentPrincipal) -> schemas.OverviewRead:
+    """The tenant's projects by status and health, live offices, roll-ups, lessons."""
+    data = await reports.overview(principal.tenant)
+    totals = [
+        schemas.RollupRead(
+            currency=c,
+            project_count=t.project_count,
+            bac=t.bac,
+            pv=t.pv,
+            ev=t.ev,
+            ac=t.ac,
+            spi=t.spi,
+            cpi=t.cpi,
+        )
+        for c, t in data["totals"].items()
+    ]
+    return schemas.OverviewRead(**{**data, "totals": totals})
+
+
+@router.get("/lessons", response_model=schemas.LessonPage)
+async def lessons(
+    reports: Reports,
+    principal: CurrentPrincipal,
+    q: Annotated[QueryText | None, Query(description="full-text query (web search syntax)")] = None,
+    category: Annotated[QueryText | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.LessonPage:
+    """Lessons learned across the tenant's projects, newest first."""
+    rows = await reports.lessons(
+        principal.tenant, query=q, category=category, after=_lesson_cursor(cursor), limit=limit
+    )
+    items = [
+        schemas.LessonRead(
+            lesson_id=r.lesson_id,
+            project_id=r.project_id,
+            project_code=r.code,
+            project_name=r.name,
+            category=r.category,
+            what_happened=r.what_happened,
+            recommendation=r.recommendation,
+            occurred_at=r.occurred_at,
+        )
+        for r in rows
+    ]
+    last = rows[-1] if len(rows) == limit else None
+    next_cursor = (
+        encode_cursor(f"{last.occurred_at.isoformat()}|{last.lesson_id}") if last else None
+    )
+    return schemas.LessonPage(items=items, next_cursor=next_cursor)
+
+
+def _lesson_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+    value = decode_cursor(cursor)
+    if value is None:
+        return None
+    try:
+        at, lesson = value.split("|")
+        return datetime.fromisoformat(at), UUID(lesson)
+    except ValueError:
+        raise Problem(
+            400, slug="bad-cursor", detail="cursor is not one this API returned"
+        ) from None

@@ -1,0 +1,165 @@
+"""Response bodies of the reporting API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from reporting_svc.domain.evm import Rag
+
+
+class HealthRead(BaseModel):
+    schedule: Rag | None
+    cost: Rag | None
+    overall: Rag | None
+
+
+class MilestoneCounts(BaseModel):
+    total: int
+    achieved: int
+    due: int
+    overdue: int
+
+
+class ProjectMetricsRead(BaseModel):
+    project_id: UUID
+    code: str
+    name: str
+    manager: str
+    status: str
+    currency: str
+    as_of: date
+    bac: Decimal | None
+    pv: Decimal | None
+    ev: Decimal | None
+    ac: Decimal
+    sv: Decimal | None
+    cv: Decimal | None
+    spi: Decimal | None
+    cpi: Decimal | None
+    eac: Decimal | None = Field(description="BAC / CPI")
+    eac_atypical: Decimal | None = Field(description="AC + (BAC - EV)")
+    eac_combined: Decimal | None = Field(description="AC + (BAC - EV) / (CPI x SPI)")
+    etc: Decimal | None = Field(description="EAC - AC")
+    vac: Decimal | None = Field(description="BAC - EAC")
+    tcpi: Decimal | None = Field(description="(BAC - EV) / (BAC - AC)")
+    percent_complete: Decimal
+    health: HealthRead
+    open_risks: int
+    risk_exposure: Decimal = Field(description="sum of probability x impact of open risks")
+    milestones: MilestoneCounts
+
+
+class ProjectMetricsPage(BaseModel):
+    items: list[ProjectMetricsRead]
+    next_cursor: str | None
+
+
+class SeriesPointRead(BaseModel):
+    date: date
+    pv: Decimal | None
+    ev: Decimal | None
+    ac: Decimal
+
+
+class EvmSeriesRead(BaseModel):
+    project_id: UUID
+    currency: str
+    bac: Decimal | None
+    points: list[SeriesPointRead]
+
+
+class LastReportRead(BaseModel):
+    report_id: UUID
+    kind: str
+    period_end: date
+    published_at: datetime
+
+
+class OfficeLifecycleRead(BaseModel):
+    office_id: UUID
+    project_id: UUID
+    project_code: str
+    project_name: str
+    lead: str
+    state: str = Field(description="established, active (has staff or a report) or disbanded")
+    established_at: datetime
+    disbanded_at: datetime | None
+    disband_reason: str | None
+    disbanded_automatically: bool | None
+    lifetime_days: int
+    staff_count: int
+    reports_by_kind: dict[str, int]
+    last_report: LastReportRead | None
+    documents: int
+    reporting_cadence_days: int
+    reports_expected: int
+    reports_published: int
+    reporting_overdue: bool
+
+
+class RollupRead(BaseModel):
+    currency: str
+    project_count: int
+    bac: Decimal
+    pv: Decimal
+    ev: Decimal
+    ac: Decimal
+    spi: Decimal | None = Field(description="sum of EV / sum of PV")
+    cpi: Decimal | None = Field(description="sum of EV / sum of AC")
+
+
+class OverviewRead(BaseModel):
+    projects_by_status: dict[str, int]
+    projects_by_health: dict[str, int]
+    active_project_offices: int
+    totals: list[RollupRead] = Field(description="one roll-up per currency")
+    lessons_by_category: dict[str, int]
+
+
+class LessonRead(BaseModel):
+    lesson_id: UUID
+    project_id: UUID
+    project_code: str
+    project_name: str
+    category: str
+    what_happened: str
+    recommendation: str
+    occurred_at: datetime
+
+
+class LessonPage(BaseModel):
+    items: list[LessonRead]
+    next_cursor: str | None
+
+
+class PartitionRead(BaseModel):
+    topic: str
+    partition: int
+    consumed_offset: int
+    end_offset: int
+    lag: int
+
+
+class GenerationRead(BaseModel):
+    generation: int
+    status: str
+    schema_name: str
+    consumer_group: str
+    requested_by: str
+    started_at: datetime
+    switched_at: datetime | None
+    partitions: list[PartitionRead]
+    lag: int
+    events_applied: int
+    last_event_applied_at: datetime | None
+    dead_letters: int
+    progress: Decimal | None = Field(description="for a rebuild: share of its target consumed")
+
+
+class ProjectionRead(BaseModel):
+    name: str
+    generations: list[GenerationRead]

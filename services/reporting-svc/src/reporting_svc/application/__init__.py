@@ -1,0 +1,1 @@
+"""Application layer of reporting-svc: running the projections, answering report queries."""

@@ -1,0 +1,79 @@
+"""Where a consumer group stands on a topic: committed offset, end offset and lag per
+partition."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionOffsets:
+    """One partition of a topic as a group sees it."""
+
+    topic: str
+    partition: int
+    committed: int
+    end: int
+
+    @property
+    def lag(self) -> int:
+        """Messages on the partition the group has not committed yet."""
+        return max(self.end - self.committed, 0)
+
+
+class OffsetReader:
+    """Reads end offsets and a group's committed offsets (one admin and one plain consumer)."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self._servers = bootstrap_servers
+        self._admin: AIOKafkaAdminClient | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def group_offsets(self, group_id: str, topics: tuple[str, ...]) -> list[PartitionOffsets]:
+        """Committed and end offsets of every partition of `topics` for `group_id`."""
+        admin, consumer = await self._clients()
+        described = await admin.describe_topics(list(topics))
+        partitions = sorted(
+            TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+        )
+        ends = await consumer.end_offsets(partitions) if partitions else {}
+        committed = await admin.list_consumer_group_offsets(group_id)
+        return [
+            PartitionOffsets(
+                tp.topic, tp.partition, max(_offset(committed.get(tp)), 0), int(ends.get(tp, 0))
+            )
+            for tp in partitions
+        ]
+
+    async def close(self) -> None:
+        """Release the clients."""
+        admin, consumer, self._admin, self._consumer = self._admin, self._consumer, None, None
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                await admin.close()
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
+        if self._admin is None or self._consumer is None:
+            await self.close()
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._servers)
+            consumer = AIOKafkaConsumer(bootstrap_servers=self._servers, group_id=None)
+            try:
+                await admin.start()
+                await consumer.start()
+            except Exception:
+                self._admin, self._consumer = admin, consumer
+                await self.close()
+                raise
+            self._admin, self._consumer = admin, consumer
+        return self._admin, self._consumer
+
+
+def _offset(meta: object) -> int:
+    return int(getattr(meta, "offset", -1)) if meta is not None else -1

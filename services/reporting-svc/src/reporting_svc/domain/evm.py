@@ -1,0 +1,387 @@
+"""Earned-value management (DESIGN.md §4): PV, EV, AC, the figures derived from them, health."""
+
+from __future__ import annotations
+
+import decimal
+import functools
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from enum import StrEnum
+from itertools import accumulate
+from typing import ParamSpec, TypeVar, overload
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+# Every intermediate step runs at 28 significant digits; results are quantized once, at the
+# end, so that rounding never compounds (a rounded CPI must not feed EAC).
+_TRAPS = [InvalidOperation, DivisionByZero, Overflow]
+_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
+_MONEY = Decimal("0.01")
+_RATIO = Decimal("0.0001")
+_PERCENT = Decimal("0.01")
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+def _exact(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `fn` in the module's exact decimal context, whatever the caller's context is."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(_CONTEXT):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPoint:
+    """Cumulative planned value to be earned by `date`."""
+
+    date: date
+    planned_value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The approved budget and schedule that performance is measured against."""
+
+    budget_at_completion: Decimal
+    planned_start: date
+    planned_finish: date
+    planned_values: tuple[PlannedPoint, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_baseline(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """Percent complete (0..100) reported as of a date."""
+
+    as_of: date
+    percent_complete: Decimal
+
+    def __post_init__(self) -> None:
+        if not _ZERO <= self.percent_complete <= _HUNDRED:
+            raise ValueError(f"percent complete {self.percent_complete} is outside 0..100")
+
+
+@dataclass(frozen=True, slots=True)
+class CostPoint:
+    """An actual cost incurred on a date (negative for a credit)."""
+
+    incurred_on: date
+    amount: Decimal
+
+
+def _ordered_points(baseline: Baseline) -> list[PlannedPoint]:
+    # Value breaks date ties so that a step at one date is taken upwards, keeping PV monotone.
+    return sorted(baseline.planned_values, key=lambda p: (p.date, p.planned_value))
+
+
+def _check_baseline(baseline: Baseline) -> None:
+    bac = baseline.budget_at_completion
+    if not bac.is_finite() or bac < 0:
+        raise ValueError("budget at completion must be a finite amount ≥ 0")
+    if baseline.planned_finish < baseline.planned_start:
+        raise ValueError("planned finish is before planned start")
+    previous = _ZERO
+    for point in _ordered_points(baseline):
+        if not baseline.planned_start <= point.date <= baseline.planned_finish:
+            raise ValueError(f"planned value date {point.date} is outside the schedule")
+        if not previous <= point.planned_value <= bac:
+            raise ValueError("planned values must be cumulative and within 0..BAC")
+        previous = point.planned_value
+
+
+@_exact
+def planned_value(baseline: Baseline, at: date) -> Decimal:
+    """Cumulative planned value at `at`, unrounded: 0 up to planned start, BAC from finish."""
+    if at >= baseline.planned_finish:
+        return baseline.budget_at_completion
+    if at <= baseline.planned_start:
+        return _ZERO
+    knots = [
+        (baseline.planned_start, _ZERO),
+        *((p.date, p.planned_value) for p in _ordered_points(baseline)),
+        (baseline.planned_finish, baseline.budget_at_completion),
+    ]
+    # start < at < finish, so 1 ≤ i < len(knots) and knots[i - 1] ≤ at < knots[i] by date.
+    i = bisect_right([day for day, _ in knots], at)
+    (day0, value0), (day1, value1) = knots[i - 1], knots[i]
+    return value0 + (value1 - value0) * (at - day0).days / (day1 - day0).days
+
+
+def _percent_lookup(progress: Sequence[ProgressPoint]) -> Callable[[date], Decimal]:
+    # sorted() is stable, so among reports sharing an as_of the last one given stays last.
+    ordered = sorted(progress, key=lambda p: p.as_of)
+    days = [p.as_of for p in ordered]
+    percents = [_ZERO, *(p.percent_complete for p in ordered)]
+    return lambda at: percents[bisect_right(days, at)]
+
+
+def _cost_lookup(costs: Iterable[CostPoint]) -> Callable[[date], Decimal]:
+    ordered = sorted(costs, key=lambda c: c.incurred_on)
+    days = [c.incurred_on for c in ordered]
+    totals = [_ZERO, *accumulate(c.amount for c in ordered)]
+    return lambda at: totals[bisect_right(days, at)]
+
+
+@_exact
+def earned_value(baseline: Baseline, progress: Sequence[ProgressPoint], at: date) -> Decimal:
+    """BAC * the latest percent complete reported as of `at` / 100, unrounded."""
+    return baseline.budget_at_completion * _percent_lookup(progress)(at) / _HUNDRED
+
+
+@_exact
+def actual_cost(costs: Iterable[CostPoint], at: date) -> Decimal:
+    """Sum of the costs incurred on or before `at`."""
+    return _cost_lookup(costs)(at)
+
+
+class Rag(StrEnum):
+    """Red / amber / green health rating."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+_SEVERITY = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class HealthThresholds:
+    """PMO thresholds on SPI and CPI: green at or above `green`, amber at or above `amber`."""
+
+    green: Decimal = Decimal("0.95")
+    amber: Decimal = Decimal("0.85")
+
+    def __post_init__(self) -> None:
+        if self.amber > self.green:
+            raise ValueError("the amber threshold must not exceed the green one")
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Schedule (SPI), cost (CPI) and overall (worse of the two) ratings."""
+
+    schedule: Rag | None
+    cost: Rag | None
+    overall: Rag | None
+
+
+def rag(index: Decimal | None, thresholds: HealthThresholds) -> Rag | None:
+    """Rating of a performance index, None when the index is undefined."""
+    if index is None:
+        return None
+    if index >= thresholds.green:
+        return Rag.GREEN
+    if index >= thresholds.amber:
+        return Rag.AMBER
+    return Rag.RED
+
+
+def worse(first: Rag | None, second: Rag | None) -> Rag | None:
+    """The worse of two ratings; an undefined one yields to the other."""
+    if first is None or second is None:
+        return second if first is None else first
+    return min(first, second, key=_SEVERITY.__getitem__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Metrics:
+    """Earned-value figures at a date: money to 0.01, indices to 0.0001, None if undefined."""
+
+    as_of: date
+    bac: Decimal | None = None
+    pv: Decimal | None = None
+    ev: Decimal | None = None
+    ac: Decimal
+    sv: Decimal | None = None
+    cv: Decimal | None = None
+    spi: Decimal | None = None
+    cpi: Decimal | None = None
+    eac: Decimal | None = None
+    eac_atypical: Decimal | None = None
+    eac_combined: Decimal | None = None
+    etc: Decimal | None = None
+    vac: Decimal | None = None
+    tcpi: Decimal | None = None
+    percent_complete: Decimal
+    health: Health
+
+
+@overload
+def _round(value: Decimal, unit: Decimal) -> Decimal: ...
+@overload
+def _round(value: None, unit: Decimal) -> None: ...
+def _round(value: Decimal | None, unit: Decimal) -> Decimal | None:
+    return None if value is None else value.quantize(unit, rounding=ROUND_HALF_EVEN)
+
+
+def _div(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+    # An undefined ratio is None, never 0 (DESIGN.md §4); so is one built on an undefined ratio.
+    if denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+@_exact
+def compute_metrics(
+    baseline: Baseline | None,
+    progress: Sequence[ProgressPoint],
+    costs: Iterable[CostPoint],
+    *,
+    at: date,
+    thresholds: HealthThresholds,
+) -> Metrics:
+    """All earned-value figures as of `at`; without a baseline only AC and percent are known."""
+    ac = actual_cost(costs, at)
+    percent = _percent_lookup(progress)(at)
+    if baseline is None:
+        return Metrics(
+            as_of=at,
+            ac=_round(ac, _MONEY),
+            percent_complete=_round(percent, _PERCENT),
+            health=Health(None, None, None),
+        )
+    bac = baseline.budget_at_completion
+    pv, ev = planned_value(baseline, at), bac * percent / _HUNDRED
+    return _metrics(at, bac=bac, pv=pv, ev=ev, ac=ac, percent=percent, thresholds=thresholds)
+
+
+def _forecasts(
+    bac: Decimal, *, ev: Decimal, ac: Decimal, spi: Decimal | None, cpi: Decimal | None
+) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
+    """EAC = BAC/CPI, EAC = AC + (BAC - EV)/(CPI * SPI), ETC and VAC, rounded to 0.01."""
+    eac = None if cpi is None else _div(bac, cpi)
+    combined = _div(bac - ev, None if cpi is None or spi is None else cpi * spi)
+    if eac is None:
+        etc = vac = None
+    else:
+        etc, vac = _round(eac - ac, _MONEY), _round(bac - eac, _MONEY)
+    eac_combined = None if combined is None else _round(ac + combined, _MONEY)
+    return _round(eac, _MONEY), eac_combined, etc, vac
+
+
+def _metrics(
+    at: date,
+    *,
+    bac: Decimal,
+    pv: Decimal,
+    ev: Decimal,
+    ac: Decimal,
+    percent: Decimal,
+    thresholds: HealthThresholds,
+) -> Metrics:
+    spi, cpi = _div(ev, pv), _div(ev, ac)
+    eac, eac_combined, etc, vac = _forecasts(bac, ev=ev, ac=ac, spi=spi, cpi=cpi)
+    # Health rates the indices as shown, so a displayed 0.9500 is never amber.
+    spi_shown, cpi_shown = _round(spi, _RATIO), _round(cpi, _RATIO)
+    schedule, cost = rag(spi_shown, thresholds), rag(cpi_shown, thresholds)
+    return Metrics(
+        as_of=at,
+        bac=_round(bac, _MONEY),
+        pv=_round(pv, _MONEY),
+        ev=_round(ev, _MONEY),
+        ac=_round(ac, _MONEY),
+        sv=_round(ev - pv, _MONEY),
+        cv=_round(ev - ac, _MONEY),
+        spi=spi_shown,
+        cpi=cpi_shown,
+        eac=eac,
+        eac_atypical=_round(ac + (bac - ev), _MONEY),
+        eac_combined=eac_combined,
+        etc=etc,
+        vac=vac,
+        tcpi=_round(_div(bac - ev, bac - ac), _RATIO),
+        percent_complete=_round(percent, _PERCENT),
+        health=Health(schedule, cost, worse(schedule, cost)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """PV, EV and AC at one date of the S-curve (PV and EV None without a baseline)."""
+
+    date: date
+    pv: Decimal | None
+    ev: Decimal | None
+    ac: Decimal
+
+
+def _sample_dates(start: date, *, end: date, max_points: int) -> list[date]:
+    if end < start:
+        raise ValueError("the series ends before it starts")
+    if max_points < 2:
+        raise ValueError("a series needs room for at least two points")
+    span = (end - start).days
+    if span < max_points:
+        return [start + timedelta(days=offset) for offset in range(span + 1)]
+    last = max_points - 1
+    # The nearest whole day to each even step: distinct (step > 1) and exact at both ends.
+    return [start + timedelta(days=(i * span + last // 2) // last) for i in range(max_points)]
+
+
+@_exact
+def evm_series(
+    baseline: Baseline | None,
+    progress: Sequence[ProgressPoint],
+    costs: Iterable[CostPoint],
+    *,
+    start: date,
+    end: date,
+    max_points: int = 120,
+) -> list[SeriesPoint]:
+    """PV, EV, AC from `start` to `end` inclusive: daily if it fits, else evenly spaced."""
+    percent_at, cost_at = _percent_lookup(progress), _cost_lookup(costs)
+    points = []
+    for day in _sample_dates(start, end=end, max_points=max_points):
+        ac = _round(cost_at(day), _MONEY)
+        if baseline is None:
+            points.append(SeriesPoint(day, None, None, ac))
+            continue
+        bac = baseline.budget_at_completion
+        pv = _round(planned_value(baseline, day), _MONEY)
+        points.append(SeriesPoint(day, pv, _round(bac * percent_at(day) / _HUNDRED, _MONEY), ac))
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """Totals over projects (one currency) with indices computed from the totals."""
+
+    project_count: int
+    bac: Decimal
+    pv: Decimal
+    ev: Decimal
+    ac: Decimal
+    spi: Decimal | None
+    cpi: Decimal | None
+
+
+def _total(values: Iterable[Decimal | None]) -> Decimal:
+    return _round(sum((v for v in values if v is not None), _ZERO), _MONEY)
+
+
+@_exact
+def rollup(items: Iterable[Metrics]) -> Rollup:
+    """Sum BAC, PV, EV, AC (missing ones skipped), then SPI = ΣEV/ΣPV, CPI = ΣEV/ΣAC."""
+    metrics = list(items)
+    # Dividing the sums weighs each project by its size; averaging indices would not.
+    bac, pv = _total(m.bac for m in metrics), _total(m.pv for m in metrics)
+    ev, ac = _total(m.ev for m in metrics), _total(m.ac for m in metrics)
+    spi, cpi = _round(_div(ev, pv), _RATIO), _round(_div(ev, ac), _RATIO)
+    return Rollup(len(metrics), bac=bac, pv=pv, ev=ev, ac=ac, spi=spi, cpi=cpi)
+
+
+@_exact
+def risk_exposure(risks: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """Σ probability * impact over (probability, impact) pairs, to 0.01."""
+    return _round(sum((p * impact for p, impact in risks), _ZERO), _MONEY)

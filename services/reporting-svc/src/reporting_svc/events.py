@@ -1,0 +1,203 @@
+"""The project events reporting-svc reads, as tolerant readers of project-svc's published
+schemas (services/project-svc/events/schemas): only the fields reporting uses, unknown fields
+ignored, so project-svc can add optional fields without breaking reporting. A contract test
+checks every field here against the committed producer schemas."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from pmo_shared.events import DomainEvent, EventRegistry
+
+registry = EventRegistry()
+
+
+class ProjectEvent(DomainEvent):
+    """A project-svc event as reporting reads it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class PlannedPointRead(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    date: date
+    planned_value: Decimal
+
+
+@registry.register
+class ProjectProposed(ProjectEvent):
+    event_type = "ProjectProposed"
+    project_id: UUID
+    code: str
+    name: str
+    manager: str
+    sponsor: str
+    methodology: str
+    currency: str
+    flagged_large: bool
+
+
+@registry.register
+class ProjectBaselined(ProjectEvent):
+    event_type = "ProjectBaselined"
+    baseline_number: int
+    budget_at_completion: Decimal
+    planned_start: date
+    planned_finish: date
+    planned_values: tuple[PlannedPointRead, ...] = ()
+    reason: str = ""
+
+
+@registry.register
+class ProjectApproved(ProjectEvent):
+    event_type = "ProjectApproved"
+
+
+@registry.register
+class ProjectStarted(ProjectEvent):
+    event_type = "ProjectStarted"
+    actual_start: date
+
+
+@registry.register
+class ProjectPutOnHold(ProjectEvent):
+    event_type = "ProjectPutOnHold"
+
+
+@registry.register
+class ProjectResumed(ProjectEvent):
+    event_type = "ProjectResumed"
+
+
+@registry.register
+class ProjectCompleted(ProjectEvent):
+    event_type = "ProjectCompleted"
+    actual_finish: date
+
+
+@registry.register
+class ProjectCancelled(ProjectEvent):
+    event_type = "ProjectCancelled"
+
+
+@registry.register
+class ProjectClosed(ProjectEvent):
+    event_type = "ProjectClosed"
+
+
+@registry.register
+class ProgressReported(ProjectEvent):
+    event_type = "ProgressReported"
+    percent_complete: Decimal
+    as_of: date
+
+
+@registry.register
+class CostRecorded(ProjectEvent):
+    event_type = "CostRecorded"
+    cost_id: UUID
+    amount: Decimal
+    incurred_on: date
+    category: str
+
+
+@registry.register
+class MilestoneAdded(ProjectEvent):
+    event_type = "MilestoneAdded"
+    milestone_id: UUID
+    name: str
+    due_date: date
+
+
+@registry.register
+class MilestoneAchieved(ProjectEvent):
+    event_type = "MilestoneAchieved"
+    milestone_id: UUID
+    achieved_on: date
+
+
+@registry.register
+class RiskRaised(ProjectEvent):
+    event_type = "RiskRaised"
+    risk_id: UUID
+    title: str
+    probability: Decimal
+    impact: Decimal
+    owner: str
+
+
+@registry.register
+class RiskClosed(ProjectEvent):
+    event_type = "RiskClosed"
+    risk_id: UUID
+
+
+@registry.register
+class StatusReportSubmitted(ProjectEvent):
+    event_type = "StatusReportSubmitted"
+    report_id: UUID
+    schedule: str
+    cost: str
+    scope: str
+    summary: str
+
+
+@registry.register
+class LessonLearned(ProjectEvent):
+    event_type = "LessonLearned"
+    lesson_id: UUID
+    category: str
+    what_happened: str
+    recommendation: str
+
+
+@registry.register
+class ProjectOfficeEstablished(ProjectEvent):
+    event_type = "ProjectOfficeEstablished"
+    office_id: UUID
+    project_id: UUID
+    lead: str
+    reporting_cadence_days: int
+
+
+@registry.register
+class OfficeStaffAssigned(ProjectEvent):
+    event_type = "OfficeStaffAssigned"
+    user_id: str
+    role: str
+
+
+@registry.register
+class OfficeStaffReleased(ProjectEvent):
+    event_type = "OfficeStaffReleased"
+    user_id: str
+
+
+@registry.register
+class OfficeReportPublished(ProjectEvent):
+    event_type = "OfficeReportPublished"
+    report_id: UUID
+    kind: str
+    period_end: date
+    summary: str
+
+
+@registry.register
+class OfficeDocumentFiled(ProjectEvent):
+    event_type = "OfficeDocumentFiled"
+    document_id: UUID
+    title: str
+    kind: str
+    link: str
+
+
+@registry.register
+class ProjectOfficeDisbanded(ProjectEvent):
+    event_type = "ProjectOfficeDisbanded"
+    reason: str
+    automatic: bool

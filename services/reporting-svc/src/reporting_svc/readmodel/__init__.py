@@ -1,0 +1,1 @@
+"""The read models: tables per generation schema, the projection that fills them, queries."""

@@ -1,0 +1,197 @@
+"""Tables of one read-model generation. Each generation lives in its own schema, so a rebuild
+fills fresh tables while queries keep reading the live ones, and switching is one update."""
+
+from __future__ import annotations
+
+from pmo_shared.schema import CONSUMER_DDL
+
+TABLES: tuple[str, ...] = (
+    """
+    CREATE TABLE projects (
+        project_id    uuid PRIMARY KEY,
+        tenant_id     text NOT NULL,
+        code          text NOT NULL,
+        name          text NOT NULL,
+        manager       text NOT NULL,
+        sponsor       text NOT NULL,
+        methodology   text NOT NULL,
+        currency      text NOT NULL,
+        flagged_large boolean NOT NULL,
+        status        text NOT NULL,
+        version       integer NOT NULL,
+        proposed_at   timestamptz NOT NULL,
+        actual_start  date,
+        actual_finish date
+    )
+    """,
+    "CREATE INDEX projects_tenant_idx ON projects (tenant_id, status)",
+    """
+    CREATE TABLE project_status (
+        project_id  uuid NOT NULL,
+        version     integer NOT NULL,
+        status      text NOT NULL,
+        occurred_at timestamptz NOT NULL,
+        PRIMARY KEY (project_id, version)
+    )
+    """,
+    """
+    CREATE TABLE baselines (
+        project_id           uuid NOT NULL,
+        number               integer NOT NULL,
+        budget_at_completion numeric NOT NULL,
+        planned_start        date NOT NULL,
+        planned_finish       date NOT NULL,
+        planned_values       jsonb NOT NULL,
+        occurred_at          timestamptz NOT NULL,
+        PRIMARY KEY (project_id, number)
+    )
+    """,
+    """
+    CREATE TABLE progress (
+        project_id       uuid NOT NULL,
+        version          integer NOT NULL,
+        percent_complete numeric NOT NULL,
+        as_of            date NOT NULL,
+        occurred_at      timestamptz NOT NULL,
+        PRIMARY KEY (project_id, version)
+    )
+    """,
+    """
+    CREATE TABLE costs (
+        cost_id     uuid PRIMARY KEY,
+        project_id  uuid NOT NULL,
+        amount      numeric NOT NULL,
+        incurred_on date NOT NULL,
+        category    text NOT NULL,
+        occurred_at timestamptz NOT NULL
+    )
+    """,
+    "CREATE INDEX costs_project_idx ON costs (project_id)",
+    """
+    CREATE TABLE milestones (
+        milestone_id uuid PRIMARY KEY,
+        project_id   uuid NOT NULL,
+        name         text NOT NULL,
+        due_date     date NOT NULL,
+        added_at     timestamptz NOT NULL,
+        achieved_on  date,
+        achieved_at  timestamptz
+    )
+    """,
+    "CREATE INDEX milestones_project_idx ON milestones (project_id)",
+    """
+    CREATE TABLE risks (
+        risk_id     uuid PRIMARY KEY,
+        project_id  uuid NOT NULL,
+        title       text NOT NULL,
+        probability numeric NOT NULL,
+        impact      numeric NOT NULL,
+        owner       text NOT NULL,
+        raised_at   timestamptz NOT NULL,
+        closed_at   timestamptz
+    )
+    """,
+    "CREATE INDEX risks_project_idx ON risks (project_id)",
+    """
+    CREATE TABLE status_reports (
+        report_id   uuid PRIMARY KEY,
+        project_id  uuid NOT NULL,
+        schedule    text NOT NULL,
+        cost        text NOT NULL,
+        scope       text NOT NULL,
+        summary     text NOT NULL,
+        occurred_at timestamptz NOT NULL
+    )
+    """,
+    "CREATE INDEX status_reports_project_idx ON status_reports (project_id, occurred_at)",
+    """
+    CREATE TABLE lessons (
+        lesson_id      uuid PRIMARY KEY,
+        project_id     uuid NOT NULL,
+        tenant_id      text NOT NULL,
+        category       text NOT NULL,
+        what_happened  text NOT NULL,
+        recommendation text NOT NULL,
+        occurred_at    timestamptz NOT NULL,
+        search         tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('english', category), 'A')
+            || setweight(to_tsvector('english', what_happened), 'B')
+            || setweight(to_tsvector('english', recommendation), 'B')
+        ) STORED
+    )
+    """,
+    "CREATE INDEX lessons_search_idx ON lessons USING gin (search)",
+    "CREATE INDEX lessons_tenant_idx ON lessons (tenant_id, occurred_at DESC)",
+    """
+    CREATE TABLE offices (
+        office_id               uuid PRIMARY KEY,
+        project_id              uuid NOT NULL,
+        tenant_id               text NOT NULL,
+        lead                    text NOT NULL,
+        reporting_cadence_days  integer NOT NULL,
+        established_at          timestamptz NOT NULL,
+        disbanded_at            timestamptz,
+        disband_reason          text,
+        disbanded_automatically boolean
+    )
+    """,
+    "CREATE INDEX offices_tenant_idx ON offices (tenant_id, project_id)",
+    """
+    CREATE TABLE office_staff (
+        office_id   uuid NOT NULL,
+        version     integer NOT NULL,
+        user_id     text NOT NULL,
+        change      smallint NOT NULL,
+        occurred_at timestamptz NOT NULL,
+        PRIMARY KEY (office_id, version)
+    )
+    """,
+    """
+    CREATE TABLE office_reports (
+        report_id    uuid PRIMARY KEY,
+        office_id    uuid NOT NULL,
+        kind         text NOT NULL,
+        period_end   date NOT NULL,
+        published_at timestamptz NOT NULL
+    )
+    """,
+    "CREATE INDEX office_reports_office_idx ON office_reports (office_id)",
+    """
+    CREATE TABLE office_documents (
+        document_id uuid PRIMARY KEY,
+        office_id   uuid NOT NULL,
+        title       text NOT NULL,
+        kind        text NOT NULL,
+        filed_at    timestamptz NOT NULL
+    )
+    """,
+    "CREATE INDEX processed_events_at_idx ON processed_events (processed_at)",
+)
+
+# Compared after a rebuild: every read-model table, ordered by its key.
+CONTENT_TABLES: dict[str, str] = {
+    "projects": "project_id",
+    "project_status": "project_id, version",
+    "baselines": "project_id, number",
+    "progress": "project_id, version",
+    "costs": "cost_id",
+    "milestones": "milestone_id",
+    "risks": "risk_id",
+    "status_reports": "report_id",
+    "lessons": "lesson_id",
+    "offices": "office_id",
+    "office_staff": "office_id, version",
+    "office_reports": "report_id",
+    "office_documents": "document_id",
+}
+
+
+def generation_ddl(schema: str) -> list[str]:
+    """Statements that create one generation's schema and tables (run with search_path set
+    to that schema)."""
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {schema}",
+        f"SET LOCAL search_path TO {schema}",
+        *CONSUMER_DDL,
+        *TABLES,
+    ]
