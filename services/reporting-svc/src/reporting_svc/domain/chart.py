@@ -33,8 +33,8 @@ _SERIES: tuple[tuple[str, str, str, _Read], ...] = (
 _BAC_COLOUR = "#555555"
 # Characters XML 1.0 forbids even escaped, plus lone surrogates that cannot be encoded.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_MAX_TITLE = 64  # characters of 18px bold text that fit the width
-_CHAR_WIDTH = 7  # average advance of 13px sans-serif text, to space the legend
+_MAX_TITLE = 56  # characters of 18px bold text that fit the width
+_CHAR_WIDTH = Decimal("7.5")  # average advance of 13px sans-serif text, to space the legend
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 
 
@@ -150,7 +150,7 @@ def _curves(frame: _Frame, series: Sequence[SeriesPoint]) -> Iterator[str]:
         )
 
 
-def _bac_line(frame: _Frame, bac: Decimal | None) -> Iterator[str]:
+def _bac_line(frame: _Frame, bac: Decimal | None, currency: str) -> Iterator[str]:
     if bac is None:
         return
     y = _num(frame.y(bac))
@@ -158,21 +158,26 @@ def _bac_line(frame: _Frame, bac: Decimal | None) -> Iterator[str]:
         f'<line data-series="bac" x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" '
         f'stroke="{_BAC_COLOUR}" stroke-width="1.5" stroke-dasharray="6 4"/>'
     )
+    # The exact amount sits on the line itself, where it never crowds the legend.
+    yield (
+        f'<g font-size="12" fill="{_BAC_COLOUR}">'
+        f"{_label(WIDTH - RIGHT, frame.y(bac) - 6, f'BAC {bac:,.2f} {currency}', anchor='end')}</g>"
+    )
 
 
-def _legend(series: Sequence[SeriesPoint], bac: Decimal | None, currency: str) -> Iterator[str]:
+def _legend(series: Sequence[SeriesPoint], bac: Decimal | None) -> Iterator[str]:
     entries = [
         (name, colour, "")
         for _, name, colour, read in _SERIES
         if any(read(p) is not None for p in series)
     ]
     if bac is not None:
-        entries.append((f"BAC {bac:,.2f} {currency}", _BAC_COLOUR, ' stroke-dasharray="6 4"'))
+        entries.append(("Budget (BAC)", _BAC_COLOUR, ' stroke-dasharray="6 4"'))
     yield '<g font-size="13" fill="#222">'
-    x = LEFT
+    x = Decimal(LEFT)
     for name, colour, dash in entries:
         yield (
-            f'<line x1="{x}" y1="62" x2="{x + 24}" y2="62" stroke="{colour}" '
+            f'<line x1="{_num(x)}" y1="62" x2="{_num(x + 24)}" y2="62" stroke="{colour}" '
             f'stroke-width="3"{dash}/>'
         )
         yield _label(x + 30, 66, name)
@@ -218,8 +223,8 @@ def render_evm_chart(
     body = [
         *_y_axis(frame, ticks, currency),
         *_x_axis(frame),
-        *_bac_line(frame, bac),
+        *_bac_line(frame, bac, currency),
         *_curves(frame, ordered),
-        *_legend(ordered, bac, currency),
+        *_legend(ordered, bac),
     ]
     return _document(title, body)
