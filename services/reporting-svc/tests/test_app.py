@@ -46,7 +46,7 @@ async def test_readyz_reports_unreachable_dependencies(client: httpx.AsyncClient
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert set(response.json()["checks"]) == {"database", "kafka"}
+    assert set(response.json()["checks"]) == {"database", "kafka", "projections"}
 
 
 async def test_metrics_are_exposed(client: httpx.AsyncClient) -> None:

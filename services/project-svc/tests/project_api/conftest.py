@@ -4,51 +4,15 @@ PostgreSQL and Kafka behind it, tokens for any tenant and role."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from pmo_shared.auth import issue_dev_token
-
-
-def _env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise RuntimeError(f"{name} is not set: run the suite through `make test`")
-    return value
-
-
-@pytest.fixture(scope="session")
-def project_url() -> str:
-    return _env("PROJECT_URL")
-
-
-@pytest.fixture(scope="session")
-def jwt_secret() -> str:
-    return _env("JWT_SECRET")
-
-
-TokenFor = Callable[..., str]
-
-
-@pytest.fixture(scope="session")
-def token_for(jwt_secret: str) -> TokenFor:
-    def make(tenant: str, *roles: str, sub: str = "pmo-carol") -> str:
-        return issue_dev_token(jwt_secret, sub=sub, tenant=tenant, roles=list(roles or ("pmo",)))
-
-    return make
-
-
-@pytest.fixture
-def tenant() -> str:
-    """A tenant of this test alone, so tests never see each other's projects."""
-    return f"tenant-{uuid.uuid4().hex[:10]}"
+from pmo_shared.testing import TokenFor, required_env
 
 
 @pytest.fixture
@@ -83,7 +47,7 @@ async def project_events() -> AsyncIterator[EventLog]:
     log = EventLog()
     consumer = AIOKafkaConsumer(
         "pmo.project.events",
-        bootstrap_servers=_env("KAFKA_BOOTSTRAP_SERVERS"),
+        bootstrap_servers=required_env("KAFKA_BOOTSTRAP_SERVERS"),
         group_id=None,
         auto_offset_reset="latest",
     )

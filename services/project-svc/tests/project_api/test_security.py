@@ -8,7 +8,8 @@ import httpx
 import jwt
 import pytest
 
-from .conftest import TokenFor
+from pmo_shared.testing import TokenFor
+
 from .flows import PROPOSAL, code, post, propose
 
 pytestmark = pytest.mark.integration

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -12,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response, status
 
 from pmo_shared.bodies import QueryText
-from pmo_shared.problems import Problem
+from pmo_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from project_svc.api import schemas
 from project_svc.api.deps import CallerDep, IfMatch, Service
 from project_svc.api.views import etag, project_read
@@ -94,19 +92,16 @@ def _read(service: Any, project: Project, response: Response) -> schemas.Project
 
 
 def _encode(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"p:{seq}".encode()).decode().rstrip("=")
+    return encode_cursor(f"p:{seq}")
 
 
 def _cursor(cursor: str | None) -> int | None:
-    if cursor is None:
+    value = decode_cursor(cursor)
+    if value is None:
         return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text.startswith("p:"):
-            return int(text[2:])
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise Problem(400, slug="bad-cursor", detail="cursor is not one this API returned")
+    if value.startswith("p:") and value[2:].isdigit():
+        return int(value[2:])
+    raise bad_cursor()
 
 
 async def run_command(

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Response
 
 from pmo_shared.auth import CurrentPrincipal
 from pmo_shared.bodies import QueryText
+from pmo_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from pmo_shared.problems import Problem
 from reporting_svc.api import schemas
-from reporting_svc.api.deps import Reports, decode_cursor, encode_cursor
+from reporting_svc.api.deps import Reports
 from reporting_svc.application.reports import OfficeReport, ProjectReport
 from reporting_svc.domain.chart import render_evm_chart
 from reporting_svc.domain.evm import Rag
@@ -127,7 +128,7 @@ def _offset(cursor: str | None) -> int:
         return 0
     if value.startswith("o:") and value[2:].isdigit():
         return int(value[2:])
-    raise Problem(400, slug="bad-cursor", detail="cursor is not one this API returned")
+    raise bad_cursor()
 
 
 @router.get("/projects/{project_id}/evm-series", response_model=schemas.EvmSeriesRead)
