@@ -19,7 +19,7 @@ TOKEN_TENANT ?= demo
 TOKEN_ROLES ?= pmo
 TOKEN_SUB ?= dev-user
 
-.PHONY: help install up down status logs clean token lint format typecheck test constraints
+.PHONY: help install up down status logs clean token lint format typecheck test constraints bench
 
 help: ## Show this help
 	@echo "PMO backend - make targets:"
@@ -76,3 +76,7 @@ constraints: install ## Re-pin constraints.txt from the current .venv
 	  $(VENV)/bin/pip freeze --exclude-editable | grep -viE '^pmo[-_]'; } > constraints.txt.new
 	@mv constraints.txt.new constraints.txt
 	@echo "constraints.txt updated"
+
+bench: install ## Benchmarks vs baselines on a stack of their own (BENCH_ARGS; bench/README.md)
+	@bench/setup.sh
+	$(PY) -m bench.run $(BENCH_ARGS)

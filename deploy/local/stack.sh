@@ -6,6 +6,7 @@
 # Profiles (second argument, default dev):
 #   dev   data in .data/dev,  PostgreSQL 5544, Kafka 9192, services on 8001-8004
 #   test  data in .data/test, PostgreSQL 5545, Kafka 9292, services on 18001-18004
+#   bench data in .data/bench, PostgreSQL 5546, Kafka 9492, services on 28001-28004 (make bench)
 #
 # Existing servers instead of local ones (as in production):
 #   DATABASE_URL                 all services use it (each in its own schema); no local PostgreSQL
@@ -37,8 +38,14 @@ case "$PROFILE" in
     PORT_BASE=18000
     ENVIRONMENT=test
     ;;
+  bench)
+    PG_PORT=5546
+    KAFKA_PORT=9492
+    PORT_BASE=28000
+    ENVIRONMENT=test
+    ;;
   *)
-    echo "stack.sh: unknown profile '$PROFILE' (dev or test)" >&2
+    echo "stack.sh: unknown profile '$PROFILE' (dev, test or bench)" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,89 @@
+"""py-spy of a running service during a load run, summarised as the top costs.
+
+`py-spy record --nonblocking --format raw` writes collapsed stacks ("frame;frame;... count");
+`summarize` turns them into the functions with the most samples, inclusive and self, so the
+result file says where a command's time goes without opening a flame graph.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+from bench.common import REPO
+
+PY_SPY = REPO / ".venv" / "bin" / "py-spy"
+_FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:()]+)(?::\d+)?\)$")
+
+
+def start(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """Sample `pid` for `seconds` (100 Hz, without pausing it); None when py-spy is missing."""
+    exe = str(PY_SPY) if PY_SPY.exists() else shutil.which("py-spy")
+    if exe is None:
+        return None
+    return subprocess.Popen(
+        [
+            exe,
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(seconds),
+            "-r",
+            "100",
+            "--nonblocking",
+            "--threads",
+            "--format",
+            "raw",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _name(frame: str) -> str:
+    match = _FRAME.match(frame.strip())
+    if not match:
+        return frame.strip()
+    path = match.group("file")
+    for marker in ("site-packages/", "/src/", "/lib/python3.11/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{match.group('func')} ({path})"
+
+
+def summarize(raw: Path, *, pid: int | None = None, top: int = 25) -> list[str]:
+    """The `top` functions by inclusive samples of the main thread (`pid`), with their self
+    samples, as text lines."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        if pid is not None and not stack.startswith(f"thread ({pid})"):
+            continue
+        frames = [_name(f) for f in stack.split(";")]
+        # With --threads, py-spy's first frame is the thread ("thread (123)"): leave it out.
+        frames = [f for f in frames if not f.startswith(("process ", "thread "))]
+        if not frames:
+            continue
+        total += count
+        for name in set(frames):
+            inclusive[name] += count
+        own[frames[-1]] += count
+    lines = [f"{total} samples of the main thread; inclusive % / self % / function"]
+    for name, count in inclusive.most_common(top):
+        lines.append(f"{100 * count / total:5.1f} / {100 * own[name] / total:5.1f}  {name}")
+    lines.append("top self:")
+    for name, count in own.most_common(12):
+        lines.append(f"{100 * count / total:5.1f}  {name}")
+    return lines
