@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pmo_shared import cloudevents, metrics
+from pmo_shared.aio import wait_any
 from pmo_shared.events import (
     DomainEvent,
     EventEnvelope,
@@ -139,8 +140,7 @@ class ConsumerRunner:
                 await self._consume(stop)
             except Exception:
                 log.exception("consumer.failed", consumer=self.name)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._retry_backoff)
+                await wait_any(stop, timeout=self._retry_backoff)
 
     async def _consume(self, stop: asyncio.Event) -> None:
         consumer = create_consumer(

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pmo_shared import cloudevents, metrics
+from pmo_shared.aio import wait_any
 from pmo_shared.kafka import create_producer
 from pmo_shared.schema import OUTBOX_CHANNEL
 from pmo_shared.store import RecordedEvent, read_outbox_batch, remove_from_outbox
@@ -65,14 +66,14 @@ class OutboxRelay:
                 try:
                     async with self._leadership() as leader:
                         if leader is None:
-                            await _wait(stop, self._poll_interval)
+                            await wait_any(stop, timeout=self._poll_interval)
                             continue
                         await self._relay_while_leader(leader, stop)
                 except Exception:
                     metrics.RELAY_ERRORS.labels(self._service).inc()
                     log.exception("relay.failed", service=self._service)
                     await self._drop_producer()
-                    await _wait(stop, self._retry_backoff)
+                    await wait_any(stop, timeout=self._retry_backoff)
         finally:
             await self._drop_producer()
 
@@ -115,7 +116,7 @@ class OutboxRelay:
                 continue
             if published == 0:
                 await self._record_backlog()
-            await _first_of(stop, self._wake, seconds=self._poll_interval)
+            await wait_any(stop, self._wake, timeout=self._poll_interval)
             # A lost leader connection means a lost lock: find out before publishing more.
             await leader.execute(text("SELECT 1"))
 
@@ -165,17 +166,3 @@ class OutboxRelay:
         if producer is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(producer.stop(), timeout=5)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-async def _first_of(*events: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.create_task(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -12,13 +11,12 @@ from fastapi import APIRouter, Header, Query, Response, status
 from pmo_shared.bodies import QueryText
 from pmo_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from project_svc.api import schemas
-from project_svc.api.deps import CallerDep, IfMatch, Service
+from project_svc.api.deps import CallerDep, Service
 from project_svc.api.views import etag, project_read
 from project_svc.domain.project import Project
 from project_svc.domain.values import ProjectStatus
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
-T = TypeVar("T")
 IdempotencyKey = Annotated[
     str | None, Header(min_length=1, max_length=200, description="makes the create safe to retry")
 ]
@@ -102,24 +100,3 @@ def _cursor(cursor: str | None) -> int | None:
     if value.startswith("p:") and value[2:].isdigit():
         return int(value[2:])
     raise bad_cursor()
-
-
-async def run_command(
-    service: Any,
-    caller: CallerDep,
-    project_id: UUID,
-    if_match: int | None,
-    response: Response,
-    command: Callable[[Project], T],
-) -> tuple[schemas.ProjectRead, T]:
-    """Run a command on a project and answer with its new representation and ETag."""
-    project, result = await service.change(caller, project_id, command, if_match=if_match)
-    return _read(service, project, response), result
-
-
-def today(service: Any) -> Any:
-    """The service's notion of today (one clock for every command)."""
-    return service.today()
-
-
-__all__ = ["IfMatch", "router", "run_command", "today"]

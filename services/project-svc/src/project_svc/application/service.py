@@ -188,15 +188,7 @@ class ProjectService:
         """The project's live office, or else its last one."""
         async with self._engine.connect() as conn:
             await self._project(conn, caller, project_id)
-            office_id = await repository.latest_office_id(
-                conn, project_id=project_id, tenant_id=caller.tenant
-            )
-            office = office_id and await repository.load(
-                conn, ProjectOffice, office_id, tenant_id=caller.tenant
-            )
-        if not office:
-            raise OfficeNotFoundError(project_id)
-        return office
+            return await _latest_office(conn, caller, project_id)
 
     async def change_office(
         self,
@@ -210,14 +202,7 @@ class ProjectService:
         """Run a command on the project's office (its lead may too, where `lead_may`)."""
         async with self._engine.begin() as conn:
             project = await self._project(conn, caller, project_id)
-            office_id = await repository.latest_office_id(
-                conn, project_id=project_id, tenant_id=caller.tenant
-            )
-            office = office_id and await repository.load(
-                conn, ProjectOffice, office_id, tenant_id=caller.tenant
-            )
-            if not office:
-                raise OfficeNotFoundError(project_id)
+            office = await _latest_office(conn, caller, project_id)
             _check_version(office.version, if_match)
             if not (lead_may and office.lead == caller.principal.subject):
                 _require_manager(caller, project)
@@ -259,6 +244,18 @@ class ProjectService:
         assert office is not None
         office.disband(reason=f"project {project.status.value}", automatic=True)
         await self._save(conn, caller, office)
+
+
+async def _latest_office(conn: AsyncConnection, caller: Caller, project_id: UUID) -> ProjectOffice:
+    office_id = await repository.latest_office_id(
+        conn, project_id=project_id, tenant_id=caller.tenant
+    )
+    office = office_id and await repository.load(
+        conn, ProjectOffice, office_id, tenant_id=caller.tenant
+    )
+    if not office:
+        raise OfficeNotFoundError(project_id)
+    return office
 
 
 def _check_version(actual: int, if_match: int | None) -> None:

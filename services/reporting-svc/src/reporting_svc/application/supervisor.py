@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pmo_shared.aio import wait_any
 from pmo_shared.consumer import ConsumerRunner
 from pmo_shared.db import create_engine_for
 from reporting_svc.application.offsets import OffsetReader, PartitionOffsets
@@ -103,8 +104,7 @@ class ProjectionSupervisor:
                 except Exception:
                     log.exception("projections.reconcile_failed", projection=self.projection)
                 self._changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_either(stop, self._changed), timeout=self._poll)
+                await wait_any(stop, self._changed, timeout=self._poll)
         finally:
             for number in list(self._running):
                 await self._stop(number)
@@ -197,12 +197,3 @@ class ProjectionSupervisor:
             self._live = None
         await running.engine.dispose()
         self._targets.pop(number, None)
-
-
-async def _either(a: asyncio.Event, b: asyncio.Event) -> None:
-    waiters = [asyncio.create_task(a.wait()), asyncio.create_task(b.wait())]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

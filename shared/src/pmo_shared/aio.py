@@ -1,0 +1,15 @@
+"""Small asyncio helpers the long-running loops share."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def wait_any(*events: asyncio.Event, timeout: float | None = None) -> None:
+    """Return when any of `events` is set, or after `timeout` seconds."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
