@@ -67,7 +67,8 @@ def _lifespan(
     *, engine: AsyncEngine, background: Sequence[BackgroundTask]
 ) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(app.state.settings)  # again in each worker process
         stop = asyncio.Event()
         tasks = [_start(job, stop=stop) for job in background]
         try:
@@ -168,11 +169,14 @@ def _document_problems(operation: dict[str, Any]) -> None:
         responses[status] = {"description": description, "content": content}
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Run `app` under uvicorn (uvloop, httptools) with the process's JSON logging."""
+def serve(factory: str, settings: ServiceSettings) -> None:
+    """Run the app that `factory` ("module:function") builds under uvicorn (uvloop, httptools),
+    in `WEB_CONCURRENCY` worker processes, with the process's JSON logging."""
     configure_logging(settings)
     uvicorn.run(
-        app,
+        factory,
+        factory=True,
+        workers=settings.web_concurrency,
         host=settings.host,
         port=settings.port,
         loop="uvloop",

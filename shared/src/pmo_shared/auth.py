@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +27,7 @@ log = structlog.get_logger(__name__)
 
 BEARER_SCHEME_NAME = "bearerAuth"
 LEEWAY_SECONDS = 30
+VERIFIED_CACHE_SIZE = 4096
 _REALM = 'Bearer realm="pmo"'
 
 
@@ -63,6 +65,7 @@ class TokenVerifier:
         issuer: str | None = None,
         audience: str | None = None,
         leeway_seconds: int = LEEWAY_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if hs256_secret is None and jwks_client is None:
             raise ValueError("a token verifier needs an HS256 secret or a JWKS client")
@@ -71,6 +74,10 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
+        self._clock = clock
+        # Verified tokens, until they expire: the same token comes with every request of a
+        # client, and checking its signature each time is a measurable share of a request.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
@@ -86,6 +93,16 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         """The caller a token names; `jwt.InvalidTokenError` when it is not acceptable."""
+        cached = self._verified.get(token)
+        if cached is not None and self._clock() < cached[1] + self._leeway:
+            return cached[0]
+        principal, expires = await self._verify(token)
+        self._verified[token] = (principal, expires)
+        while len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         algorithm = jwt.get_unverified_header(token).get("alg")
         key = await self._key_for(algorithm, token)
         claims = jwt.decode(
@@ -97,7 +114,7 @@ class TokenVerifier:
             leeway=self._leeway,
             options={"require": self._required_claims()},
         )
-        return _principal_of(claims)
+        return _principal_of(claims), float(claims["exp"])
 
     async def _key_for(self, algorithm: object, token: str) -> Any:
         if algorithm == "HS256" and self._secret is not None:

@@ -20,7 +20,11 @@ def create_engine_for(url: str, *, schema: str, pool_size: int = 10) -> AsyncEng
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout on the hot path. A connection that
+        # died with its server fails its statement once, and SQLAlchemy then discards the
+        # whole pool; recycling bounds how long an idle connection lives.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         connect_args={
             "server_settings": {"search_path": schema, "application_name": f"pmo-{schema}"},
             # The store's statements are few and hot: keep them prepared per connection.

@@ -51,6 +51,7 @@ class ServiceSettings(KernelSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
 
     jwt_secret: SecretStr | None = None
     jwt_jwks_url: str | None = None

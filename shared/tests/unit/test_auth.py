@@ -265,3 +265,19 @@ async def test_the_public_key_used_as_an_hs256_secret_is_401(
     response = await rs256_client.get("/me", headers=bearer(token))
 
     assert response.status_code == 401
+
+
+async def test_a_verified_token_is_remembered_only_until_it_expires() -> None:
+    now = [time.time()]
+    verifier = TokenVerifier(hs256_secret=SECRET, clock=lambda: now[0], leeway_seconds=0)
+    token = jwt.encode(
+        {"sub": "u", "tenant": "t", "roles": ["viewer"], "exp": int(now[0]) + 60}, SECRET
+    )
+
+    first = await verifier.verify(token)
+    now[0] += 30
+    assert await verifier.verify(token) is first  # from the cache: no second signature check
+    now[0] += 31
+    # Past its expiry the cache no longer answers: the token is checked again (here PyJWT,
+    # on the real clock, still accepts it, so a fresh principal comes back).
+    assert await verifier.verify(token) is not first

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pmo_shared.app import serve
-from portfolio_svc.api.app import create_app
 from portfolio_svc.settings import load_settings
 
 
 def main() -> None:
     """Start the portfolio-svc server."""
     settings = load_settings()
-    serve(create_app(settings), settings)
+    serve("portfolio_svc.api.app:create_app", settings)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ from fastapi import FastAPI
 from pmo_shared.app import BackgroundTask, create_service_app
 from pmo_shared.db import create_engine
 from pmo_shared.relay import OutboxRelay
+from pmo_shared.streams import StreamReader
 from pmo_shared.topics import TOPIC_BY_STREAM_TYPE
 from project_svc import __version__
 from project_svc.api import commands, office, routes
 from project_svc.api.errors import install_error_handlers
 from project_svc.application.service import ProjectService
+from project_svc.domain.events import registry
 from project_svc.settings import ProjectSettings
 
 
@@ -36,7 +38,7 @@ def bootstrap(settings: ProjectSettings) -> FastAPI:
         background=background,
     )
     app.state.project_service = ProjectService(
-        engine, large_threshold=settings.large_project_threshold
+        engine, large_threshold=settings.large_project_threshold, streams=StreamReader(registry)
     )
     install_error_handlers(app)
     return app

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pmo_shared.app import serve
-from reporting_svc.api.app import create_app
 from reporting_svc.settings import load_settings
 
 
 def main() -> None:
     """Start the reporting-svc server."""
     settings = load_settings()
-    serve(create_app(settings), settings)
+    serve("reporting_svc.api.app:create_app", settings)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pmo_shared import metrics, store
 from pmo_shared.events import EventMetadata
 from pmo_shared.store import RecordedEvent
-from project_svc.adapters.tables import project_offices, projects
+from pmo_shared.streams import StreamReader
+from project_svc.adapters.tables import project_offices
 from project_svc.domain.aggregate import Aggregate
 from project_svc.domain.errors import RuleViolationError
-from project_svc.domain.events import PROJECT, PROJECT_OFFICE, registry
+from project_svc.domain.events import PROJECT, PROJECT_OFFICE
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 
@@ -30,16 +31,15 @@ async def load(
     kind: type[A],
     aggregate_id: UUID,
     *,
+    streams: StreamReader,
     tenant_id: str,
     as_of: datetime | None = None,
 ) -> A | None:
     """The aggregate folded from its stream (up to `as_of`), or None if the tenant has none."""
-    history = await store.read_stream(
-        conn, stream_id=aggregate_id, tenant_id=tenant_id, as_of=as_of
-    )
+    history = await streams.read(conn, stream_id=aggregate_id, tenant_id=tenant_id, as_of=as_of)
     if not history:
         return None
-    return kind.rehydrate(aggregate_id, (registry.decode_envelope(r.envelope) for r in history))
+    return kind.rehydrate(aggregate_id, history)
 
 
 async def live_office_id(conn: AsyncConnection, *, project_id: UUID, tenant_id: str) -> UUID | None:
@@ -102,6 +102,20 @@ async def save(
     return recorded
 
 
+_UPSERT_PROJECT = text(
+    """
+    INSERT INTO projects (project_id, seq, tenant_id, code, name, status, manager, large,
+                          budget_at_completion, currency, version, updated_at)
+    VALUES (:project_id, :seq, :tenant_id, :code, :name, :status, :manager, :large,
+            :budget_at_completion, :currency, :version, now())
+    ON CONFLICT (project_id) DO UPDATE SET
+        name = EXCLUDED.name, status = EXCLUDED.status, manager = EXCLUDED.manager,
+        large = EXCLUDED.large, budget_at_completion = EXCLUDED.budget_at_completion,
+        currency = EXCLUDED.currency, version = EXCLUDED.version, updated_at = now()
+    """
+)
+
+
 async def _upsert_project(
     conn: AsyncConnection,
     project: Project,
@@ -121,15 +135,9 @@ async def _upsert_project(
         "budget_at_completion": project.baseline.budget_at_completion if project.baseline else None,
         "currency": project.currency,
         "version": project.version,
-        "updated_at": datetime.now(UTC),
     }
-    statement = insert(projects).values(row)
-    statement = statement.on_conflict_do_update(
-        index_elements=[projects.c.project_id],
-        set_={k: statement.excluded[k] for k in row if k not in ("project_id", "seq", "code")},
-    )
     try:
-        await conn.execute(statement)
+        await conn.execute(_UPSERT_PROJECT, row)
     except IntegrityError as exc:
         if "projects_tenant_code_key" in str(exc.orig):
             raise DuplicateCodeError(project.code) from exc

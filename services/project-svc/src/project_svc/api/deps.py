@@ -25,18 +25,18 @@ _ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
 T = TypeVar("T")
 
 
-def get_service(request: Request) -> ProjectService:
+async def get_service(request: Request) -> ProjectService:
     """The service built by the composition root."""
     service: ProjectService = request.app.state.project_service
     return service
 
 
-def get_caller(principal: CurrentPrincipal) -> Caller:
+async def get_caller(principal: CurrentPrincipal) -> Caller:
     """The authenticated caller with the request's correlation id."""
     return Caller(principal=principal, correlation_id=get_correlation_id())
 
 
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[
         str | None,
         Header(description='the ETag you read, e.g. "3"; the command fails with 412 if stale'),
@@ -116,14 +116,14 @@ class OnOffice:
         return schemas.Created(id=new_id, version=read.version)
 
 
-def on_project(
+async def on_project(
     project_id: UUID, service: Service, caller: CallerDep, if_match: IfMatch, response: Response
 ) -> OnProject:
     """The command context of a project route."""
     return OnProject(project_id, service, caller, if_match, response)
 
 
-def on_office(
+async def on_office(
     project_id: UUID, service: Service, caller: CallerDep, if_match: IfMatch, response: Response
 ) -> OnOffice:
     """The command context of an office route."""

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pmo_shared import store
 from pmo_shared.auth import Principal, Role
 from pmo_shared.events import EventEnvelope, EventMetadata
+from pmo_shared.streams import StreamReader
 from project_svc.adapters import queries, repository
 from project_svc.adapters.tables import idempotency_keys
 from project_svc.application.errors import (
@@ -73,9 +74,11 @@ class ProjectService:
         engine: AsyncEngine,
         *,
         large_threshold: Decimal,
+        streams: StreamReader,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self._engine = engine
+        self._streams = streams
         self._threshold = large_threshold
         self.today = today
 
@@ -188,7 +191,7 @@ class ProjectService:
         """The project's live office, or else its last one."""
         async with self._engine.connect() as conn:
             await self._project(conn, caller, project_id)
-            return await _latest_office(conn, caller, project_id)
+            return await _latest_office(conn, caller, project_id, streams=self._streams)
 
     async def change_office(
         self,
@@ -202,7 +205,7 @@ class ProjectService:
         """Run a command on the project's office (its lead may too, where `lead_may`)."""
         async with self._engine.begin() as conn:
             project = await self._project(conn, caller, project_id)
-            office = await _latest_office(conn, caller, project_id)
+            office = await _latest_office(conn, caller, project_id, streams=self._streams)
             _check_version(office.version, if_match)
             if not (lead_may and office.lead == caller.principal.subject):
                 _require_manager(caller, project)
@@ -219,7 +222,7 @@ class ProjectService:
         as_of: datetime | None = None,
     ) -> Project:
         project = await repository.load(
-            conn, Project, project_id, tenant_id=caller.tenant, as_of=as_of
+            conn, Project, project_id, streams=self._streams, tenant_id=caller.tenant, as_of=as_of
         )
         if project is None:
             raise ProjectNotFoundError(project_id)
@@ -240,18 +243,22 @@ class ProjectService:
         )
         if office_id is None:
             return
-        office = await repository.load(conn, ProjectOffice, office_id, tenant_id=caller.tenant)
+        office = await repository.load(
+            conn, ProjectOffice, office_id, streams=self._streams, tenant_id=caller.tenant
+        )
         assert office is not None
         office.disband(reason=f"project {project.status.value}", automatic=True)
         await self._save(conn, caller, office)
 
 
-async def _latest_office(conn: AsyncConnection, caller: Caller, project_id: UUID) -> ProjectOffice:
+async def _latest_office(
+    conn: AsyncConnection, caller: Caller, project_id: UUID, *, streams: StreamReader
+) -> ProjectOffice:
     office_id = await repository.latest_office_id(
         conn, project_id=project_id, tenant_id=caller.tenant
     )
     office = office_id and await repository.load(
-        conn, ProjectOffice, office_id, tenant_id=caller.tenant
+        conn, ProjectOffice, office_id, streams=streams, tenant_id=caller.tenant
     )
     if not office:
         raise OfficeNotFoundError(project_id)

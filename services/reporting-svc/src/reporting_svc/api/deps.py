@@ -10,13 +10,13 @@ from reporting_svc.application.reports import ReportService
 from reporting_svc.application.supervisor import ProjectionSupervisor
 
 
-def get_reports(request: Request) -> ReportService:
+async def get_reports(request: Request) -> ReportService:
     """The report service built by the composition root."""
     reports: ReportService = request.app.state.reports
     return reports
 
 
-def get_supervisor(request: Request) -> ProjectionSupervisor:
+async def get_supervisor(request: Request) -> ProjectionSupervisor:
     """The projection supervisor built by the composition root."""
     supervisor: ProjectionSupervisor = request.app.state.supervisor
     return supervisor
