@@ -19,7 +19,7 @@ TOKEN_TENANT ?= demo
 TOKEN_ROLES ?= pmo
 TOKEN_SUB ?= dev-user
 
-.PHONY: help install up down status logs clean token lint format typecheck test constraints bench
+.PHONY: help install up down status logs clean token lint format typecheck test constraints event-docs bench
 
 help: ## Show this help
 	@echo "PMO backend - make targets:"
@@ -70,6 +70,9 @@ test: install lint typecheck ## Lint, typecheck, then run all tests against a th
 	rc=$$?; \
 	echo "pytest exit code: $$rc"; \
 	exit $$rc
+
+event-docs: install ## Regenerate the committed JSON Schemas and AsyncAPI documents of the events
+	$(VENV)/bin/pmo-event-docs write project_svc.event_catalog:CATALOG
 
 constraints: install ## Re-pin constraints.txt from the current .venv
 	@{ sed -n '/^#/p' constraints.txt; \
