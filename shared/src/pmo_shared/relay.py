@@ -118,7 +118,10 @@ class OutboxRelay:
                 await self._record_backlog()
             await wait_any(stop, self._wake, timeout=self._poll_interval)
             # A lost leader connection means a lost lock: find out before publishing more.
+            # Commit at once: PostgreSQL holds notifications back from a session that is
+            # inside a transaction, and then only the poll would wake the relay.
             await leader.execute(text("SELECT 1"))
+            await leader.commit()
 
     async def publish_batch(self) -> int:
         """Publish the oldest queued events and remove them from the outbox; returns how many."""

@@ -174,3 +174,26 @@ async def test_only_one_relay_is_active_per_service(
 
 async def _is_zero(value: Any) -> bool:
     return await value == 0
+
+
+async def test_the_relay_wakes_on_commit_not_on_its_poll(
+    engine: AsyncEngine, kafka_servers: str, topic: str
+) -> None:
+    stop = asyncio.Event()
+    # A poll far longer than the test may take: only the outbox notification can wake it.
+    relay = OutboxRelay(
+        engine,
+        service="relay-test",
+        bootstrap_servers=kafka_servers,
+        topic_for=lambda _: topic,
+        poll_interval=600,
+    )
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        for round_ in range(3):  # idle between rounds, so each one needs its own wake-up
+            streams = [uuid.uuid4()]
+            await append_round_robin(engine, streams, rounds=1)
+            await read_topic(kafka_servers, topic, until=lambda m, n=round_: len(m) > n, timeout=30)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
