@@ -68,6 +68,20 @@ async def test_create_with_the_same_idempotency_key_creates_once(api: httpx.Asyn
     assert [i["project_id"] for i in listed] == [first.json()["project_id"]]
 
 
+async def test_concurrent_retries_with_one_idempotency_key_create_once(
+    api: httpx.AsyncClient,
+) -> None:
+    body = {**PROPOSAL, "code": code()}
+    responses = await asyncio.gather(
+        *(
+            api.post("/v1/projects", json=body, headers={"Idempotency-Key": "retry-storm"})
+            for _ in range(5)
+        )
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["project_id"] for r in responses}) == 1
+
+
 async def test_a_duplicate_code_is_a_conflict(api: httpx.AsyncClient) -> None:
     body = {**PROPOSAL, "code": code()}
     assert (await api.post("/v1/projects", json=body)).status_code == 201

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -102,6 +102,12 @@ class ProjectService:
         ).hexdigest()
         async with self._engine.begin() as conn:
             if idempotency_key is not None:
+                # Requests with the same key wait for each other, so a retry racing the first
+                # attempt gets its result instead of a duplicate-code conflict.
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                    {"k": f"idempotency/{caller.tenant}/{idempotency_key}"},
+                )
                 earlier = await _earlier_result(conn, caller, idempotency_key, request_hash)
                 if earlier is not None:
                     project = await self._project(conn, caller, earlier)
