@@ -12,7 +12,7 @@ from reporting_svc.api import projections, reports
 from reporting_svc.api.errors import install_error_handlers
 from reporting_svc.application.reports import ReportService
 from reporting_svc.application.supervisor import ProjectionSupervisor
-from reporting_svc.domain.evm import HealthThresholds
+from reporting_svc.domain.health import HealthThresholds
 from reporting_svc.settings import ReportingSettings
 
 

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from reporting_svc.domain.evm import (
     Baseline,
     CostPoint,
-    HealthThresholds,
     PlannedPoint,
     ProgressPoint,
     compute_metrics,
     evm_series,
     planned_value,
 )
+from reporting_svc.domain.health import HealthThresholds
 
 START = date(2026, 1, 1)
 money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)

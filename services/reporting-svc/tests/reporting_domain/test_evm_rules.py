@@ -10,20 +10,15 @@ import pytest
 from reporting_svc.domain.evm import (
     Baseline,
     CostPoint,
-    Health,
-    HealthThresholds,
     Metrics,
     PlannedPoint,
     ProgressPoint,
-    Rag,
     compute_metrics,
     evm_series,
     planned_value,
-    rag,
-    risk_exposure,
-    rollup,
-    worse,
 )
+from reporting_svc.domain.health import Health, HealthThresholds, Rag, rag, worse
+from reporting_svc.domain.rollup import risk_exposure, rollup
 
 D = Decimal
 START, FINISH = date(2026, 1, 1), date(2026, 4, 11)  # 100 days apart

@@ -14,16 +14,14 @@ from decimal import Decimal, localcontext
 from reporting_svc.domain.evm import (
     Baseline,
     CostPoint,
-    Health,
-    HealthThresholds,
     Metrics,
     ProgressPoint,
-    Rag,
     actual_cost,
     compute_metrics,
     earned_value,
     planned_value,
 )
+from reporting_svc.domain.health import Health, HealthThresholds, Rag
 
 D = Decimal
 BASELINE = Baseline(D("100000"), date(2026, 1, 1), date(2026, 4, 11))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from project_svc.api import schemas
-from project_svc.domain.project import Baseline, Project
+from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
+from project_svc.domain.project_state import Baseline
 
 
 def etag(version: int) -> str:

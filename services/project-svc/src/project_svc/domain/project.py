@@ -3,22 +3,19 @@ lessons learned."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import singledispatchmethod
 from uuid import UUID, uuid4
 
-from pmo_shared.events import DomainEvent
 from project_svc.domain import events as ev
-from project_svc.domain.aggregate import Aggregate
 from project_svc.domain.errors import (
     InvalidTransitionError,
     InvalidValueError,
     NotFoundError,
     RuleViolationError,
 )
-from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
+from project_svc.domain.project_state import Milestone, ProjectState
+from project_svc.domain.values import PlannedValuePoint, ProjectStatus, Rag
 
 S = ProjectStatus
 OPEN = (S.PROPOSED, S.APPROVED, S.ACTIVE, S.ON_HOLD)
@@ -26,70 +23,9 @@ UNDERWAY = (S.ACTIVE, S.ON_HOLD)
 NOT_CLOSED = (*OPEN, S.COMPLETED, S.CANCELLED)
 
 
-@dataclass(slots=True)
-class Baseline:
-    number: int
-    budget_at_completion: Decimal
-    planned_start: date
-    planned_finish: date
-    planned_values: tuple[PlannedValuePoint, ...]
-    reason: str
-
-
-@dataclass(slots=True)
-class Milestone:
-    name: str
-    due_date: date
-    achieved_on: date | None = None
-
-
-@dataclass(slots=True)
-class Risk:
-    title: str
-    probability: Decimal
-    impact: Decimal
-    owner: str
-    resolution: str | None = None
-
-
-class Project(Aggregate):
-    """A temporary piece of work with a budget, a schedule and a manager."""
-
-    def __init__(self, aggregate_id: UUID) -> None:
-        super().__init__(aggregate_id)
-        self.status = S.PROPOSED
-        self.code = self.name = self.description = self.manager = self.sponsor = ""
-        self.methodology = Methodology.HYBRID
-        self.currency = ""
-        self.flagged_large = False
-        self.baselines: list[Baseline] = []
-        self.approved_by: str | None = None
-        self.actual_start: date | None = None
-        self.actual_finish: date | None = None
-        self.percent_complete = Decimal(0)
-        self.progress_as_of: date | None = None
-        self.actual_cost = Decimal(0)
-        self.cost_count = 0
-        self.milestones: dict[UUID, Milestone] = {}
-        self.risks: dict[UUID, Risk] = {}
-        self.last_status: tuple[Rag, Rag, Rag] | None = None
-        self.status_report_count = 0
-        self.lesson_count = 0
-        self.hold_reason: str | None = None
-        self.cancel_reason: str | None = None
-        self.no_lessons_reason: str | None = None
-
-    # -- queries -------------------------------------------------------------------------
-    @property
-    def baseline(self) -> Baseline | None:
-        """The current baseline."""
-        return self.baselines[-1] if self.baselines else None
-
-    def is_large(self, threshold: Decimal) -> bool:
-        """Flagged large, or a budget at completion that reaches the PMO's threshold."""
-        return self.flagged_large or (
-            self.baseline is not None and self.baseline.budget_at_completion >= threshold
-        )
+class Project(ProjectState):
+    """A temporary piece of work with a budget, a schedule and a manager: its commands check
+    the rules, then record events."""
 
     # -- commands ------------------------------------------------------------------------
     @classmethod
@@ -279,93 +215,6 @@ class Project(Aggregate):
             return self.milestones[milestone_id]
         except KeyError:
             raise NotFoundError(f"milestone {milestone_id} not found") from None
-
-    # -- the fold ----------------------------------------------------------------------------
-    @singledispatchmethod
-    def apply(self, event: DomainEvent) -> None:
-        """Change state by one event."""
-        raise TypeError(f"Project cannot apply {type(event).__name__}")
-
-    @apply.register
-    def _(self, e: ev.ProjectProposed) -> None:
-        self.code, self.name, self.description = e.code, e.name, e.description
-        self.manager, self.sponsor, self.methodology = e.manager, e.sponsor, e.methodology
-        self.currency, self.flagged_large = e.currency, e.flagged_large
-
-    @apply.register
-    def _(self, e: ev.ProjectBaselined) -> None:
-        self.baselines.append(
-            Baseline(
-                e.baseline_number,
-                e.budget_at_completion,
-                e.planned_start,
-                e.planned_finish,
-                e.planned_values,
-                e.reason,
-            )
-        )
-
-    @apply.register
-    def _(self, e: ev.ProjectApproved) -> None:
-        self.status, self.approved_by = S.APPROVED, e.approved_by
-
-    @apply.register
-    def _(self, e: ev.ProjectStarted) -> None:
-        self.status, self.actual_start = S.ACTIVE, e.actual_start
-
-    @apply.register
-    def _(self, e: ev.ProjectPutOnHold) -> None:
-        self.status, self.hold_reason = S.ON_HOLD, e.reason
-
-    @apply.register
-    def _(self, e: ev.ProjectResumed) -> None:
-        self.status, self.hold_reason = S.ACTIVE, None
-
-    @apply.register
-    def _(self, e: ev.ProjectCompleted) -> None:
-        self.status, self.actual_finish = S.COMPLETED, e.actual_finish
-
-    @apply.register
-    def _(self, e: ev.ProjectCancelled) -> None:
-        self.status, self.cancel_reason = S.CANCELLED, e.reason
-
-    @apply.register
-    def _(self, e: ev.ProjectClosed) -> None:
-        self.status, self.no_lessons_reason = S.CLOSED, e.no_lessons_reason
-
-    @apply.register
-    def _(self, e: ev.ProgressReported) -> None:
-        self.percent_complete, self.progress_as_of = e.percent_complete, e.as_of
-
-    @apply.register
-    def _(self, e: ev.CostRecorded) -> None:
-        self.actual_cost += e.amount
-        self.cost_count += 1
-
-    @apply.register
-    def _(self, e: ev.MilestoneAdded) -> None:
-        self.milestones[e.milestone_id] = Milestone(e.name, e.due_date)
-
-    @apply.register
-    def _(self, e: ev.MilestoneAchieved) -> None:
-        self.milestones[e.milestone_id].achieved_on = e.achieved_on
-
-    @apply.register
-    def _(self, e: ev.RiskRaised) -> None:
-        self.risks[e.risk_id] = Risk(e.title, e.probability, e.impact, e.owner)
-
-    @apply.register
-    def _(self, e: ev.RiskClosed) -> None:
-        self.risks[e.risk_id].resolution = e.resolution
-
-    @apply.register
-    def _(self, e: ev.StatusReportSubmitted) -> None:
-        self.last_status = (e.schedule, e.cost, e.scope)
-        self.status_report_count += 1
-
-    @apply.register
-    def _(self, e: ev.LessonLearned) -> None:
-        self.lesson_count += 1
 
 
 def _not_future(when: date, today: date, what: str) -> None:

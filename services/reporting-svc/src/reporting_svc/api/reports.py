@@ -16,7 +16,7 @@ from reporting_svc.api import schemas
 from reporting_svc.api.deps import Reports
 from reporting_svc.application.reports import OfficeReport, ProjectReport
 from reporting_svc.domain.chart import render_evm_chart
-from reporting_svc.domain.evm import Rag
+from reporting_svc.domain.health import Rag
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 AsOf = Annotated[date | None, Query(description="status date (YYYY-MM-DD); default today")]

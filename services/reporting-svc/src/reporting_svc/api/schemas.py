@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from reporting_svc.domain.evm import Rag
+from reporting_svc.domain.health import Rag
 
 
 class HealthRead(BaseModel):

@@ -12,6 +12,8 @@ from uuid import UUID
 
 from reporting_svc.application.supervisor import ProjectionSupervisor
 from reporting_svc.domain import evm
+from reporting_svc.domain.health import HealthThresholds
+from reporting_svc.domain.rollup import risk_exposure, rollup
 from reporting_svc.readmodel import queries
 
 
@@ -76,7 +78,7 @@ def status_date(row: Any, *, asked: date | None, today: date) -> date:
     return min(ended, today)
 
 
-def project_report(row: Any, *, at: date, thresholds: evm.HealthThresholds) -> ProjectReport:
+def project_report(row: Any, *, at: date, thresholds: HealthThresholds) -> ProjectReport:
     """Figures of one project from its fact row."""
     baseline = _baseline(row.baseline)
     progress = tuple(evm.ProgressPoint(date.fromisoformat(d), Decimal(p)) for d, p in row.progress)
@@ -94,7 +96,7 @@ def project_report(row: Any, *, at: date, thresholds: evm.HealthThresholds) -> P
         progress=progress,
         costs=costs,
         open_risks=len(risks),
-        risk_exposure=evm.risk_exposure(risks),
+        risk_exposure=risk_exposure(risks),
         milestones=dict(row.milestones),
     )
 
@@ -130,7 +132,7 @@ class ReportService:
         self,
         supervisor: ProjectionSupervisor,
         *,
-        thresholds: evm.HealthThresholds,
+        thresholds: HealthThresholds,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._supervisor = supervisor
@@ -196,7 +198,7 @@ class ReportService:
                 Counter((r.metrics.health.overall or "unknown") for r in reports)
             ),
             "active_project_offices": sum(o.state != "disbanded" for o in offices),
-            "totals": {c: evm.rollup(m) for c, m in sorted(by_currency.items())},
+            "totals": {c: rollup(m) for c, m in sorted(by_currency.items())},
             "lessons_by_category": categories,
         }
 

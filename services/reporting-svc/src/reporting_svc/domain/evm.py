@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import decimal
-import functools
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
-from enum import StrEnum
+from decimal import Decimal
 from itertools import accumulate
-from typing import ParamSpec, TypeVar, overload
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-# Every intermediate step runs at 28 significant digits; results are quantized once, at the
-# end, so that rounding never compounds (a rounded CPI must not feed EAC).
-_TRAPS = [InvalidOperation, DivisionByZero, Overflow]
-_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
-_MONEY = Decimal("0.01")
-_RATIO = Decimal("0.0001")
-_PERCENT = Decimal("0.01")
-_ZERO = Decimal(0)
-_HUNDRED = Decimal(100)
-
-
-def _exact(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run `fn` in the module's exact decimal context, whatever the caller's context is."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with decimal.localcontext(_CONTEXT):
-            return fn(*args, **kwargs)
-
-    return wrapper
+from reporting_svc.domain.exact import (
+    HUNDRED,
+    MONEY,
+    PERCENT,
+    RATIO,
+    ZERO,
+    divide,
+    exact,
+    rounded,
+)
+from reporting_svc.domain.health import Health, HealthThresholds, rag, worse
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +51,7 @@ class ProgressPoint:
     percent_complete: Decimal
 
     def __post_init__(self) -> None:
-        if not _ZERO <= self.percent_complete <= _HUNDRED:
+        if not ZERO <= self.percent_complete <= HUNDRED:
             raise ValueError(f"percent complete {self.percent_complete} is outside 0..100")
 
 
@@ -90,7 +74,7 @@ def _check_baseline(baseline: Baseline) -> None:
         raise ValueError("budget at completion must be a finite amount ≥ 0")
     if baseline.planned_finish < baseline.planned_start:
         raise ValueError("planned finish is before planned start")
-    previous = _ZERO
+    previous = ZERO
     for point in _ordered_points(baseline):
         if not baseline.planned_start <= point.date <= baseline.planned_finish:
             raise ValueError(f"planned value date {point.date} is outside the schedule")
@@ -99,15 +83,15 @@ def _check_baseline(baseline: Baseline) -> None:
         previous = point.planned_value
 
 
-@_exact
+@exact
 def planned_value(baseline: Baseline, at: date) -> Decimal:
     """Cumulative planned value at `at`, unrounded: 0 up to planned start, BAC from finish."""
     if at >= baseline.planned_finish:
         return baseline.budget_at_completion
     if at <= baseline.planned_start:
-        return _ZERO
+        return ZERO
     knots = [
-        (baseline.planned_start, _ZERO),
+        (baseline.planned_start, ZERO),
         *((p.date, p.planned_value) for p in _ordered_points(baseline)),
         (baseline.planned_finish, baseline.budget_at_completion),
     ]
@@ -121,77 +105,27 @@ def _percent_lookup(progress: Sequence[ProgressPoint]) -> Callable[[date], Decim
     # sorted() is stable, so among reports sharing an as_of the last one given stays last.
     ordered = sorted(progress, key=lambda p: p.as_of)
     days = [p.as_of for p in ordered]
-    percents = [_ZERO, *(p.percent_complete for p in ordered)]
+    percents = [ZERO, *(p.percent_complete for p in ordered)]
     return lambda at: percents[bisect_right(days, at)]
 
 
 def _cost_lookup(costs: Iterable[CostPoint]) -> Callable[[date], Decimal]:
     ordered = sorted(costs, key=lambda c: c.incurred_on)
     days = [c.incurred_on for c in ordered]
-    totals = [_ZERO, *accumulate(c.amount for c in ordered)]
+    totals = [ZERO, *accumulate(c.amount for c in ordered)]
     return lambda at: totals[bisect_right(days, at)]
 
 
-@_exact
+@exact
 def earned_value(baseline: Baseline, progress: Sequence[ProgressPoint], at: date) -> Decimal:
     """BAC * the latest percent complete reported as of `at` / 100, unrounded."""
-    return baseline.budget_at_completion * _percent_lookup(progress)(at) / _HUNDRED
+    return baseline.budget_at_completion * _percent_lookup(progress)(at) / HUNDRED
 
 
-@_exact
+@exact
 def actual_cost(costs: Iterable[CostPoint], at: date) -> Decimal:
     """Sum of the costs incurred on or before `at`."""
     return _cost_lookup(costs)(at)
-
-
-class Rag(StrEnum):
-    """Red / amber / green health rating."""
-
-    RED = "red"
-    AMBER = "amber"
-    GREEN = "green"
-
-
-_SEVERITY = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class HealthThresholds:
-    """PMO thresholds on SPI and CPI: green at or above `green`, amber at or above `amber`."""
-
-    green: Decimal = Decimal("0.95")
-    amber: Decimal = Decimal("0.85")
-
-    def __post_init__(self) -> None:
-        if self.amber > self.green:
-            raise ValueError("the amber threshold must not exceed the green one")
-
-
-@dataclass(frozen=True, slots=True)
-class Health:
-    """Schedule (SPI), cost (CPI) and overall (worse of the two) ratings."""
-
-    schedule: Rag | None
-    cost: Rag | None
-    overall: Rag | None
-
-
-def rag(index: Decimal | None, thresholds: HealthThresholds) -> Rag | None:
-    """Rating of a performance index, None when the index is undefined."""
-    if index is None:
-        return None
-    if index >= thresholds.green:
-        return Rag.GREEN
-    if index >= thresholds.amber:
-        return Rag.AMBER
-    return Rag.RED
-
-
-def worse(first: Rag | None, second: Rag | None) -> Rag | None:
-    """The worse of two ratings; an undefined one yields to the other."""
-    if first is None or second is None:
-        return second if first is None else first
-    return min(first, second, key=_SEVERITY.__getitem__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -217,22 +151,7 @@ class Metrics:
     health: Health
 
 
-@overload
-def _round(value: Decimal, unit: Decimal) -> Decimal: ...
-@overload
-def _round(value: None, unit: Decimal) -> None: ...
-def _round(value: Decimal | None, unit: Decimal) -> Decimal | None:
-    return None if value is None else value.quantize(unit, rounding=ROUND_HALF_EVEN)
-
-
-def _div(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
-    # An undefined ratio is None, never 0 (DESIGN.md §4); so is one built on an undefined ratio.
-    if denominator is None or denominator == 0:
-        return None
-    return numerator / denominator
-
-
-@_exact
+@exact
 def compute_metrics(
     baseline: Baseline | None,
     progress: Sequence[ProgressPoint],
@@ -247,12 +166,12 @@ def compute_metrics(
     if baseline is None:
         return Metrics(
             as_of=at,
-            ac=_round(ac, _MONEY),
-            percent_complete=_round(percent, _PERCENT),
+            ac=rounded(ac, MONEY),
+            percent_complete=rounded(percent, PERCENT),
             health=Health(None, None, None),
         )
     bac = baseline.budget_at_completion
-    pv, ev = planned_value(baseline, at), bac * percent / _HUNDRED
+    pv, ev = planned_value(baseline, at), bac * percent / HUNDRED
     return _metrics(at, bac=bac, pv=pv, ev=ev, ac=ac, percent=percent, thresholds=thresholds)
 
 
@@ -260,14 +179,14 @@ def _forecasts(
     bac: Decimal, *, ev: Decimal, ac: Decimal, spi: Decimal | None, cpi: Decimal | None
 ) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
     """EAC = BAC/CPI, EAC = AC + (BAC - EV)/(CPI * SPI), ETC and VAC, rounded to 0.01."""
-    eac = None if cpi is None else _div(bac, cpi)
-    combined = _div(bac - ev, None if cpi is None or spi is None else cpi * spi)
+    eac = None if cpi is None else divide(bac, cpi)
+    combined = divide(bac - ev, None if cpi is None or spi is None else cpi * spi)
     if eac is None:
         etc = vac = None
     else:
-        etc, vac = _round(eac - ac, _MONEY), _round(bac - eac, _MONEY)
-    eac_combined = None if combined is None else _round(ac + combined, _MONEY)
-    return _round(eac, _MONEY), eac_combined, etc, vac
+        etc, vac = rounded(eac - ac, MONEY), rounded(bac - eac, MONEY)
+    eac_combined = None if combined is None else rounded(ac + combined, MONEY)
+    return rounded(eac, MONEY), eac_combined, etc, vac
 
 
 def _metrics(
@@ -280,28 +199,28 @@ def _metrics(
     percent: Decimal,
     thresholds: HealthThresholds,
 ) -> Metrics:
-    spi, cpi = _div(ev, pv), _div(ev, ac)
+    spi, cpi = divide(ev, pv), divide(ev, ac)
     eac, eac_combined, etc, vac = _forecasts(bac, ev=ev, ac=ac, spi=spi, cpi=cpi)
     # Health rates the indices as shown, so a displayed 0.9500 is never amber.
-    spi_shown, cpi_shown = _round(spi, _RATIO), _round(cpi, _RATIO)
+    spi_shown, cpi_shown = rounded(spi, RATIO), rounded(cpi, RATIO)
     schedule, cost = rag(spi_shown, thresholds), rag(cpi_shown, thresholds)
     return Metrics(
         as_of=at,
-        bac=_round(bac, _MONEY),
-        pv=_round(pv, _MONEY),
-        ev=_round(ev, _MONEY),
-        ac=_round(ac, _MONEY),
-        sv=_round(ev - pv, _MONEY),
-        cv=_round(ev - ac, _MONEY),
+        bac=rounded(bac, MONEY),
+        pv=rounded(pv, MONEY),
+        ev=rounded(ev, MONEY),
+        ac=rounded(ac, MONEY),
+        sv=rounded(ev - pv, MONEY),
+        cv=rounded(ev - ac, MONEY),
         spi=spi_shown,
         cpi=cpi_shown,
         eac=eac,
-        eac_atypical=_round(ac + (bac - ev), _MONEY),
+        eac_atypical=rounded(ac + (bac - ev), MONEY),
         eac_combined=eac_combined,
         etc=etc,
         vac=vac,
-        tcpi=_round(_div(bac - ev, bac - ac), _RATIO),
-        percent_complete=_round(percent, _PERCENT),
+        tcpi=rounded(divide(bac - ev, bac - ac), RATIO),
+        percent_complete=rounded(percent, PERCENT),
         health=Health(schedule, cost, worse(schedule, cost)),
     )
 
@@ -329,7 +248,7 @@ def _sample_dates(start: date, *, end: date, max_points: int) -> list[date]:
     return [start + timedelta(days=(i * span + last // 2) // last) for i in range(max_points)]
 
 
-@_exact
+@exact
 def evm_series(
     baseline: Baseline | None,
     progress: Sequence[ProgressPoint],
@@ -343,45 +262,11 @@ def evm_series(
     percent_at, cost_at = _percent_lookup(progress), _cost_lookup(costs)
     points = []
     for day in _sample_dates(start, end=end, max_points=max_points):
-        ac = _round(cost_at(day), _MONEY)
+        ac = rounded(cost_at(day), MONEY)
         if baseline is None:
             points.append(SeriesPoint(day, None, None, ac))
             continue
         bac = baseline.budget_at_completion
-        pv = _round(planned_value(baseline, day), _MONEY)
-        points.append(SeriesPoint(day, pv, _round(bac * percent_at(day) / _HUNDRED, _MONEY), ac))
+        pv = rounded(planned_value(baseline, day), MONEY)
+        points.append(SeriesPoint(day, pv, rounded(bac * percent_at(day) / HUNDRED, MONEY), ac))
     return points
-
-
-@dataclass(frozen=True, slots=True)
-class Rollup:
-    """Totals over projects (one currency) with indices computed from the totals."""
-
-    project_count: int
-    bac: Decimal
-    pv: Decimal
-    ev: Decimal
-    ac: Decimal
-    spi: Decimal | None
-    cpi: Decimal | None
-
-
-def _total(values: Iterable[Decimal | None]) -> Decimal:
-    return _round(sum((v for v in values if v is not None), _ZERO), _MONEY)
-
-
-@_exact
-def rollup(items: Iterable[Metrics]) -> Rollup:
-    """Sum BAC, PV, EV, AC (missing ones skipped), then SPI = ΣEV/ΣPV, CPI = ΣEV/ΣAC."""
-    metrics = list(items)
-    # Dividing the sums weighs each project by its size; averaging indices would not.
-    bac, pv = _total(m.bac for m in metrics), _total(m.pv for m in metrics)
-    ev, ac = _total(m.ev for m in metrics), _total(m.ac for m in metrics)
-    spi, cpi = _round(_div(ev, pv), _RATIO), _round(_div(ev, ac), _RATIO)
-    return Rollup(len(metrics), bac=bac, pv=pv, ev=ev, ac=ac, spi=spi, cpi=cpi)
-
-
-@_exact
-def risk_exposure(risks: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
-    """Σ probability * impact over (probability, impact) pairs, to 0.01."""
-    return _round(sum((p * impact for p, impact in risks), _ZERO), _MONEY)
