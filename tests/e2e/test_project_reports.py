@@ -37,7 +37,6 @@ async def test_metrics_follow_the_commands_and_match_hand_figures(
 ) -> None:
     project_id = await started_project(projects)
     p = f"/v1/projects/{project_id}"
-    await command(projects, f"{p}/progress", {"percent_complete": "40", "as_of": "2026-02-20"})
     await command(
         projects,
         f"{p}/costs",
@@ -59,17 +58,14 @@ async def test_metrics_follow_the_commands_and_match_hand_figures(
         {"title": "Staff", "probability": "0.5", "impact": "1000", "owner": "pm-ann"},
     )
     await command(projects, f"{p}/risks/{risk['id']}/close", {"resolution": "second vendor"})
+    # The last command: a project's events stay in order, so once the read model shows it,
+    # it has applied every command before it.
+    await command(projects, f"{p}/progress", {"percent_complete": "40", "as_of": "2026-02-20"})
 
     url = f"/v1/reports/projects/{project_id}/metrics"
     body = (
         await poll(
-            reports,
-            url,
-            lambda r: (
-                r.status_code == 200
-                and r.json()["ac"] == "50000.00"
-                and r.json()["open_risks"] == 1
-            ),
+            reports, url, lambda r: r.status_code == 200 and r.json()["percent_complete"] == "40.00"
         )
     ).json()
 
