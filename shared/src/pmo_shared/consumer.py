@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pmo_shared import cloudevents, metrics
 from pmo_shared.aio import wait_any
+from pmo_shared.deadletters import DeadLetter, DeadLetterSink
 from pmo_shared.events import (
     DomainEvent,
     EventEnvelope,
@@ -90,14 +91,6 @@ _MARK_PROCESSED = text(
     """
 )
 
-_RECORD_DEAD = text(
-    """
-    INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, event_type, reason)
-    VALUES (:consumer, :topic, :partition, :offset, :event_id, :event_type, :reason)
-    ON CONFLICT DO NOTHING
-    """
-)
-
 
 class ConsumerRunner:
     """Runs one projection as a member of its consumer group until stopped."""
@@ -119,7 +112,7 @@ class ConsumerRunner:
         self._projection = projection
         self._registry = registry
         self._bootstrap_servers = bootstrap_servers
-        self._dead_letter_topic = dead_letter_topic
+        self._dead_letters = DeadLetterSink(consumer=projection.name, topic=dead_letter_topic)
         self._group_id = group_id or projection.name
         self._max_batch = max_batch
         self._retry_backoff = retry_backoff
@@ -220,11 +213,13 @@ class ConsumerRunner:
                     outcome.dead.append(item)
             if not isolate:
                 await self._flush_batch(conn)
-            for item in outcome.dead:
-                await self._record_dead(conn, item)
+            letters = [
+                DeadLetter(i.message, i.envelope, i.reason or "unknown") for i in outcome.dead
+            ]
+            await self._dead_letters.record(conn, letters)
             # Dead letters go out before the commit: a crash in between re-sends them (a
             # duplicate in the dead-letter topic) rather than losing them.
-            await self._send_dead_letters(producer, outcome.dead)
+            await self._dead_letters.publish(producer, letters)
         return outcome
 
     async def _apply_one(self, conn: AsyncConnection, item: _Decoded, *, isolate: bool) -> bool:
@@ -281,41 +276,6 @@ class ConsumerRunner:
             },
         )
         return {row[0] for row in rows}
-
-    async def _record_dead(self, conn: AsyncConnection, item: _Decoded) -> None:
-        message = item.message
-        await conn.execute(
-            _RECORD_DEAD,
-            {
-                "consumer": self.name,
-                "topic": message.topic,
-                "partition": message.partition,
-                "offset": message.offset,
-                "event_id": str(item.envelope.event_id) if item.envelope else None,
-                "event_type": item.envelope.event_type if item.envelope else None,
-                "reason": item.reason or "unknown",
-            },
-        )
-
-    async def _send_dead_letters(self, producer: Any, dead: list[_Decoded]) -> None:
-        acks = []
-        for item in dead:
-            message = item.message
-            headers = [
-                *(message.headers or ()),
-                ("dlq_reason", (item.reason or "unknown").encode()),
-                ("dlq_consumer", self.name.encode()),
-                ("dlq_topic", message.topic.encode()),
-                ("dlq_partition", str(message.partition).encode()),
-                ("dlq_offset", str(message.offset).encode()),
-            ]
-            acks.append(
-                await producer.send(
-                    self._dead_letter_topic, value=message.value, key=message.key, headers=headers
-                )
-            )
-            log.warning("consumer.dead_letter", consumer=self.name, reason=item.reason)
-        await asyncio.gather(*acks)
 
     async def _commit_offsets(
         self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]
