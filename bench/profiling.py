@@ -58,11 +58,27 @@ def _name(frame: str) -> str:
     return f"{match.group('func')} ({path})"
 
 
-def summarize(raw: Path, *, pid: int | None = None, top: int = 25) -> list[str]:
+def _package(frame: str) -> str:
+    """Where a frame's code lives: its top-level package or module (py-spy shortens paths to
+    the part below site-packages or the source folder)."""
+    match = _FRAME.match(frame.strip())
+    path = match.group("file") if match else frame.strip()
+    for marker in ("site-packages/", "/src/", "/lib/python3.11/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return path.lstrip("/").split("/", 1)[0].removesuffix(".py") or "other"
+
+
+def summarize(
+    raw: Path, *, pid: int | None = None, top: int = 25, seconds: float | None = None
+) -> list[str]:
     """The `top` functions by inclusive samples of the main thread (`pid`), with their self
-    samples, as text lines."""
+    samples, and self samples by package, as text lines. py-spy leaves idle samples out, so
+    with `seconds` (at 100 Hz) the first line also says how busy the thread was."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -80,10 +96,15 @@ def summarize(raw: Path, *, pid: int | None = None, top: int = 25) -> list[str]:
         for name in set(frames):
             inclusive[name] += count
         own[frames[-1]] += count
-    lines = [f"{total} samples of the main thread; inclusive % / self % / function"]
+        packages[_package(stack.split(";")[-1])] += count
+    busy = f" ({total / (seconds * 100):.0%} busy)" if seconds else ""
+    lines = [f"{total} samples of the main thread{busy}; inclusive % / self % / function"]
     for name, count in inclusive.most_common(top):
         lines.append(f"{100 * count / total:5.1f} / {100 * own[name] / total:5.1f}  {name}")
     lines.append("top self:")
     for name, count in own.most_common(12):
+        lines.append(f"{100 * count / total:5.1f}  {name}")
+    lines.append("self by package:")
+    for name, count in packages.most_common(12):
         lines.append(f"{100 * count / total:5.1f}  {name}")
     return lines
