@@ -107,12 +107,12 @@ class EventRegistry:
         latest = self.latest_version(event_type)
         if schema_version < 1 or schema_version > latest:
             raise UnknownEventError(f"unknown schema version {schema_version} of {event_type!r}")
-        data = dict(payload)
+        data = payload
         for version in range(schema_version, latest):
             upcast = self._upcasters.get((event_type, version))
             if upcast is None:
                 raise UnknownEventError(f"no upcaster for {event_type!r} v{version}")
-            data = upcast(data)
+            data = upcast(dict(data))  # an upcaster may change its argument: give it a copy
         try:
             return self._classes[(event_type, latest)].model_validate(data)
         except ValidationError as exc:

@@ -9,98 +9,98 @@ updates gives the same tables as applying events one by one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pmo_shared.bulk import BulkStatement
 from pmo_shared.events import DomainEvent, EventEnvelope
 from pmo_shared.topics import PROJECT_EVENTS_TOPIC
 from reporting_svc import events as ev
 
 PROJECTION_NAME = "project-reports"
 
-_INSERT_PROJECT = text(
+_INSERT_PROJECT = BulkStatement(
     """INSERT INTO projects (project_id, tenant_id, code, name, manager, sponsor, methodology,
        currency, flagged_large, status, version, proposed_at)
        VALUES (:id, :tenant, :code, :name, :manager, :sponsor, :methodology, :currency,
        :flagged_large, 'proposed', :v, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_STATUS = text(
+_INSERT_STATUS = BulkStatement(
     """INSERT INTO project_status (project_id, version, status, occurred_at)
        VALUES (:id, :v, :status, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_BASELINE = text(
+_INSERT_BASELINE = BulkStatement(
     """INSERT INTO baselines (project_id, number, budget_at_completion, planned_start,
        planned_finish, planned_values, occurred_at)
        VALUES (:id, :number, :bac, :start, :finish, CAST(:points AS jsonb), :at)
        ON CONFLICT DO NOTHING"""
 )
-_INSERT_PROGRESS = text(
+_INSERT_PROGRESS = BulkStatement(
     """INSERT INTO progress (project_id, version, percent_complete, as_of, occurred_at)
        VALUES (:id, :v, :percent, :as_of, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_COST = text(
+_INSERT_COST = BulkStatement(
     """INSERT INTO costs (cost_id, project_id, amount, incurred_on, category, occurred_at)
        VALUES (:cost_id, :id, :amount, :on, :category, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_MILESTONE = text(
+_INSERT_MILESTONE = BulkStatement(
     """INSERT INTO milestones (milestone_id, project_id, name, due_date, added_at)
        VALUES (:mid, :id, :name, :due, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_RISK = text(
+_INSERT_RISK = BulkStatement(
     """INSERT INTO risks (risk_id, project_id, title, probability, impact, owner, raised_at)
        VALUES (:rid, :id, :title, :probability, :impact, :owner, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_STATUS_REPORT = text(
+_INSERT_STATUS_REPORT = BulkStatement(
     """INSERT INTO status_reports (report_id, project_id, schedule, cost, scope, summary,
        occurred_at) VALUES (:rid, :id, :schedule, :cost, :scope, :summary, :at)
        ON CONFLICT DO NOTHING"""
 )
-_INSERT_LESSON = text(
+_INSERT_LESSON = BulkStatement(
     """INSERT INTO lessons (lesson_id, project_id, tenant_id, category, what_happened,
        recommendation, occurred_at) VALUES (:lid, :id, :tenant, :category, :what, :rec, :at)
        ON CONFLICT DO NOTHING"""
 )
-_INSERT_OFFICE = text(
+_INSERT_OFFICE = BulkStatement(
     """INSERT INTO offices (office_id, project_id, tenant_id, lead, reporting_cadence_days,
        established_at) VALUES (:oid, :pid, :tenant, :lead, :cadence, :at)
        ON CONFLICT DO NOTHING"""
 )
-_INSERT_STAFF = text(
+_INSERT_STAFF = BulkStatement(
     """INSERT INTO office_staff (office_id, version, user_id, change, occurred_at)
        VALUES (:oid, :v, :user, :change, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_OFFICE_REPORT = text(
+_INSERT_OFFICE_REPORT = BulkStatement(
     """INSERT INTO office_reports (report_id, office_id, kind, period_end, published_at)
        VALUES (:rid, :oid, :kind, :period_end, :at) ON CONFLICT DO NOTHING"""
 )
-_INSERT_DOCUMENT = text(
+_INSERT_DOCUMENT = BulkStatement(
     """INSERT INTO office_documents (document_id, office_id, title, kind, filed_at)
        VALUES (:did, :oid, :title, :kind, :at) ON CONFLICT DO NOTHING"""
 )
-_UPDATE_STATUS = text(
+_UPDATE_STATUS = BulkStatement(
     """UPDATE projects SET status = :status, version = :v,
        actual_start = coalesce(:start, actual_start),
        actual_finish = coalesce(:finish, actual_finish)
        WHERE project_id = :id AND version < :v"""
 )
-_UPDATE_ACHIEVED = text(
+_UPDATE_ACHIEVED = BulkStatement(
     """UPDATE milestones SET achieved_on = :on, achieved_at = :at
        WHERE milestone_id = :mid AND achieved_on IS NULL"""
 )
-_UPDATE_RISK_CLOSED = text(
+_UPDATE_RISK_CLOSED = BulkStatement(
     "UPDATE risks SET closed_at = :at WHERE risk_id = :rid AND closed_at IS NULL"
 )
-_UPDATE_DISBANDED = text(
+_UPDATE_DISBANDED = BulkStatement(
     """UPDATE offices SET disbanded_at = :at, disband_reason = :reason,
        disbanded_automatically = :automatic WHERE office_id = :oid AND disbanded_at IS NULL"""
 )
 
 # Flush order: every insert before every update (see the module docstring).
-_ORDER: tuple[TextClause, ...] = (
+_ORDER: tuple[BulkStatement, ...] = (
     _INSERT_PROJECT,
     _INSERT_OFFICE,
     _INSERT_STATUS,
@@ -130,7 +130,7 @@ _LIFECYCLE: dict[type[DomainEvent], str] = {
     ev.ProjectClosed: "closed",
 }
 
-Rows = list[tuple[TextClause, dict[str, Any]]]
+Rows = list[tuple[BulkStatement, dict[str, Any]]]
 
 
 def _common(env: EventEnvelope) -> dict[str, Any]:
@@ -304,8 +304,7 @@ class ProjectReportsProjection:
     ) -> None:
         self.name = name
         self.topics = topics
-        self._buffer: dict[TextClause, list[dict[str, Any]]] = defaultdict(list)
-        self.after_flush: Callable[[int], None] | None = None
+        self._buffer: dict[BulkStatement, list[dict[str, Any]]] = defaultdict(list)
 
     async def apply(
         self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent
@@ -324,4 +323,4 @@ class ProjectReportsProjection:
         for statement in _ORDER:
             rows = buffered.get(statement)
             if rows:
-                await conn.execute(statement, rows)
+                await statement.execute_many(conn, rows)
