@@ -171,6 +171,13 @@ service_env() {
     KAFKA_TOPIC_PARTITIONS="$KAFKA_TOPIC_PARTITIONS"
     PMO_STACK_SERVICE="$DATA/$name"
   )
+  # Worker processes: <SVC>_WEB_CONCURRENCY, else 2 for project-svc (the command path is
+  # CPU-bound in Python; one process per core), else 1.
+  local workers_var workers
+  workers_var="$(echo "${name//-/_}" | tr '[:lower:]' '[:upper:]')_WEB_CONCURRENCY"
+  workers="${!workers_var:-}"
+  [[ -z "$workers" && "$name" == project-svc ]] && workers=2
+  [[ -n "$workers" ]] && SVC_ENV+=("WEB_CONCURRENCY=$workers")
   [[ -n "${JWT_SECRET:-}" ]] && SVC_ENV+=("JWT_SECRET=$JWT_SECRET")
   [[ -n "${JWT_JWKS_URL:-}" ]] && SVC_ENV+=("JWT_JWKS_URL=$JWT_JWKS_URL")
   return 0

@@ -1,54 +1,64 @@
-"""Loading streams for commands, with the decoded events of recently used streams kept in
-memory: a command then reads and decodes only what was appended since. Events never change,
-so the cache can only lack events, never hold wrong ones, and it is safe with any number of
-processes writing the same streams."""
+"""Loading aggregates for commands. Recently used aggregates stay in memory, checked out while
+a command works on one and checked back in only after its transaction committed; a load then
+reads and applies just the events appended since (by this process or any other). Events never
+change, so a cached aggregate can only be behind, never wrong; and one that a failed command
+may have changed is never checked back in."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pmo_shared import store
-from pmo_shared.events import DomainEvent, EventRegistry
+from pmo_shared.aggregate import Aggregate
+from pmo_shared.events import EventRegistry
+
+A = TypeVar("A", bound=Aggregate)
 
 
-class StreamReader:
-    """Reads a tenant's stream as decoded domain events (upcast to their newest versions)."""
+class AggregateCache:
+    """Loads a tenant's aggregates from the event store, keeping recent ones in memory."""
 
     def __init__(self, registry: EventRegistry, *, capacity: int = 10_000) -> None:
         self._registry = registry
         self._capacity = capacity
-        self._cache: OrderedDict[tuple[str, UUID], tuple[DomainEvent, ...]] = OrderedDict()
+        self._idle: OrderedDict[tuple[str, UUID], Aggregate] = OrderedDict()
 
-    async def read(
+    async def load(
         self,
         conn: AsyncConnection,
+        kind: type[A],
+        aggregate_id: UUID,
         *,
-        stream_id: UUID,
         tenant_id: str,
         as_of: datetime | None = None,
-    ) -> tuple[DomainEvent, ...]:
-        """The stream's events in order (up to `as_of`); empty if the tenant has no such
-        stream."""
-        if as_of is not None:  # history is rare: read it whole, leave the cache alone
-            return self._decode(
-                await store.read_stream(conn, stream_id=stream_id, tenant_id=tenant_id, as_of=as_of)
-            )
-        key = (tenant_id, stream_id)
-        known = self._cache.get(key, ())
+    ) -> A | None:
+        """The aggregate as of now (or `as_of`), None if the tenant has no such stream. It is
+        the caller's until `keep` gives it back."""
+        cached = None if as_of is not None else self._idle.pop((tenant_id, aggregate_id), None)
+        aggregate = cached if isinstance(cached, kind) else kind(aggregate_id)
         newer = await store.read_stream(
-            conn, stream_id=stream_id, tenant_id=tenant_id, after_version=len(known)
+            conn,
+            stream_id=aggregate_id,
+            tenant_id=tenant_id,
+            as_of=as_of,
+            after_version=aggregate.version,
         )
-        events = known + self._decode(newer)
-        if events:
-            self._cache[key] = events
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._capacity:
-                self._cache.popitem(last=False)
-        return events
+        for recorded in newer:
+            aggregate.apply(self._registry.decode_envelope(recorded.envelope))
+            aggregate.version += 1
+        return aggregate if aggregate.version else None
 
-    def _decode(self, recorded: list[store.RecordedEvent]) -> tuple[DomainEvent, ...]:
-        return tuple(self._registry.decode_envelope(r.envelope) for r in recorded)
+    def keep(self, aggregate: Aggregate, *, tenant_id: str) -> None:
+        """Check an aggregate back in: only one whose state matches its committed events."""
+        if aggregate.pending:
+            return
+        key = (tenant_id, aggregate.id)
+        self._idle[key] = aggregate
+        self._idle.move_to_end(key)
+        while len(self._idle) > self._capacity:
+            self._idle.popitem(last=False)

@@ -1,4 +1,5 @@
-"""StreamReader: cached decoded streams that still see every new event, per tenant."""
+"""AggregateCache: cached aggregates still see every event appended since, per tenant; one is
+only reused after it was checked back in."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared import store
-from pmo_shared.streams import StreamReader
+from pmo_shared.aggregate import Aggregate, applies
+from pmo_shared.streams import AggregateCache
 
 from .kit import METADATA, CounterIncremented, registry
 
 pytestmark = pytest.mark.integration
+
+
+class Counter(Aggregate):
+    def __init__(self, aggregate_id: uuid.UUID) -> None:
+        super().__init__(aggregate_id)
+        self.total = 0
+
+    @applies(CounterIncremented)
+    def _on_incremented(self, e: CounterIncremented) -> None:
+        self.total += e.amount
 
 
 async def _append(engine: AsyncEngine, stream: uuid.UUID, expected: int, amount: int) -> None:
@@ -28,34 +40,51 @@ async def _append(engine: AsyncEngine, stream: uuid.UUID, expected: int, amount:
         )
 
 
-async def test_a_cached_stream_still_sees_events_appended_since(engine: AsyncEngine) -> None:
-    reader, stream = StreamReader(registry), uuid.uuid4()
+async def test_a_kept_aggregate_catches_up_with_events_appended_since(engine: AsyncEngine) -> None:
+    cache, stream = AggregateCache(registry), uuid.uuid4()
     await _append(engine, stream, 0, 1)
     async with engine.connect() as conn:
-        first = await reader.read(conn, stream_id=stream, tenant_id="t1")
-    await _append(engine, stream, 1, 2)
+        first = await cache.load(conn, Counter, stream, tenant_id="t1")
+    assert first is not None
+    cache.keep(first, tenant_id="t1")
+    await _append(engine, stream, 1, 2)  # e.g. by another replica
     async with engine.connect() as conn:
-        second = await reader.read(conn, stream_id=stream, tenant_id="t1")
-        other_tenant = await reader.read(conn, stream_id=stream, tenant_id="t2")
-        before = await reader.read(
-            conn, stream_id=stream, tenant_id="t1", as_of=datetime(2000, 1, 1, tzinfo=UTC)
+        again = await cache.load(conn, Counter, stream, tenant_id="t1")
+        elsewhere = await cache.load(conn, Counter, stream, tenant_id="t2")
+        then = await cache.load(
+            conn, Counter, stream, tenant_id="t1", as_of=datetime(2000, 1, 1, tzinfo=UTC)
         )
 
-    assert [e.amount for e in first] == [1]  # type: ignore[attr-defined]
-    assert [e.amount for e in second] == [1, 2]  # type: ignore[attr-defined]
-    assert second[0] is first[0]  # the first event came from the cache, decoded once
-    assert other_tenant == ()
-    assert before == ()
+    assert again is first  # reused, and caught up
+    assert (again.version, again.total) == (2, 3)
+    assert elsewhere is None
+    assert then is None
 
 
-async def test_the_cache_keeps_only_the_most_recent_streams(engine: AsyncEngine) -> None:
-    reader = StreamReader(registry, capacity=2)
+async def test_a_checked_out_or_changed_aggregate_is_not_shared(engine: AsyncEngine) -> None:
+    cache, stream = AggregateCache(registry), uuid.uuid4()
+    await _append(engine, stream, 0, 1)
+    async with engine.connect() as conn:
+        mine = await cache.load(conn, Counter, stream, tenant_id="t1")
+        theirs = await cache.load(conn, Counter, stream, tenant_id="t1")  # while mine is out
+        assert mine is not None
+        assert theirs is not None
+        assert theirs is not mine
+        mine.record(CounterIncremented(amount=5))  # changed but never committed
+        cache.keep(mine, tenant_id="t1")
+        fresh = await cache.load(conn, Counter, stream, tenant_id="t1")
+    assert fresh is not None
+    assert fresh is not mine
+    assert fresh.total == 1
+
+
+async def test_the_cache_keeps_only_the_most_recent_aggregates(engine: AsyncEngine) -> None:
+    cache = AggregateCache(registry, capacity=2)
     streams = [uuid.uuid4() for _ in range(3)]
-    for stream in streams:
-        await _append(engine, stream, 0, 1)
     async with engine.connect() as conn:
         for stream in streams:
-            await reader.read(conn, stream_id=stream, tenant_id="t1")
-        again = await reader.read(conn, stream_id=streams[0], tenant_id="t1")
-    assert [e.amount for e in again] == [1]  # type: ignore[attr-defined]
-    assert len(reader._cache) == 2
+            await _append(engine, stream, 0, 1)
+            loaded = await cache.load(conn, Counter, stream, tenant_id="t1")
+            assert loaded is not None
+            cache.keep(loaded, tenant_id="t1")
+    assert len(cache._idle) == 2

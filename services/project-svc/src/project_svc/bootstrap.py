@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from pmo_shared.app import BackgroundTask, create_service_app
 from pmo_shared.db import create_engine
 from pmo_shared.relay import OutboxRelay
-from pmo_shared.streams import StreamReader
+from pmo_shared.streams import AggregateCache
 from pmo_shared.topics import TOPIC_BY_STREAM_TYPE
 from project_svc import __version__
 from project_svc.api import commands, office, routes
@@ -38,7 +38,9 @@ def bootstrap(settings: ProjectSettings) -> FastAPI:
         background=background,
     )
     app.state.project_service = ProjectService(
-        engine, large_threshold=settings.large_project_threshold, streams=StreamReader(registry)
+        engine,
+        large_threshold=settings.large_project_threshold,
+        aggregates=AggregateCache(registry),
     )
     install_error_handlers(app)
     return app

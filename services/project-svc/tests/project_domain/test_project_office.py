@@ -93,3 +93,11 @@ def test_a_disbanded_office_accepts_nothing() -> None:
     ):
         with pytest.raises(InvalidTransitionError, match="disbanded"):
             command()
+
+
+def test_every_event_type_has_exactly_one_fold() -> None:
+    from project_svc.domain.events import registry
+    from project_svc.domain.project import Project
+
+    folded = [*Project._folds, *ProjectOffice._folds]
+    assert sorted(c.__name__ for c in folded) == sorted(c.__name__ for c in registry)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
@@ -13,33 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pmo_shared import metrics, store
+from pmo_shared.aggregate import Aggregate
 from pmo_shared.events import EventMetadata
 from pmo_shared.store import RecordedEvent
-from pmo_shared.streams import StreamReader
 from project_svc.adapters.tables import project_offices
-from project_svc.domain.aggregate import Aggregate
 from project_svc.domain.errors import RuleViolationError
 from project_svc.domain.events import PROJECT, PROJECT_OFFICE
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 
 A = TypeVar("A", bound=Aggregate)
-
-
-async def load(
-    conn: AsyncConnection,
-    kind: type[A],
-    aggregate_id: UUID,
-    *,
-    streams: StreamReader,
-    tenant_id: str,
-    as_of: datetime | None = None,
-) -> A | None:
-    """The aggregate folded from its stream (up to `as_of`), or None if the tenant has none."""
-    history = await streams.read(conn, stream_id=aggregate_id, tenant_id=tenant_id, as_of=as_of)
-    if not history:
-        return None
-    return kind.rehydrate(aggregate_id, history)
 
 
 async def live_office_id(conn: AsyncConnection, *, project_id: UUID, tenant_id: str) -> UUID | None:

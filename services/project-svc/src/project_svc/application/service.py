@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,16 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pmo_shared import store
 from pmo_shared.auth import Principal, Role
 from pmo_shared.events import EventEnvelope, EventMetadata
-from pmo_shared.streams import StreamReader
-from project_svc.adapters import queries, repository
+from pmo_shared.streams import AggregateCache
+from project_svc.adapters import queries
 from project_svc.adapters.tables import idempotency_keys
 from project_svc.application.errors import (
     ForbiddenError,
     IdempotencyKeyReuseError,
-    OfficeNotFoundError,
     ProjectNotFoundError,
     StaleVersionError,
 )
+from project_svc.application.unit_of_work import UnitOfWork, unit_of_work
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 from project_svc.domain.values import ProjectStatus
@@ -74,11 +75,11 @@ class ProjectService:
         engine: AsyncEngine,
         *,
         large_threshold: Decimal,
-        streams: StreamReader,
+        aggregates: AggregateCache,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self._engine = engine
-        self._streams = streams
+        self._aggregates = aggregates
         self._threshold = large_threshold
         self.today = today
 
@@ -86,6 +87,15 @@ class ProjectService:
     def large_threshold(self) -> Decimal:
         """The budget at completion from which a project counts as large."""
         return self._threshold
+
+    def _unit(self, caller: Caller, *, write: bool) -> AbstractAsyncContextManager[UnitOfWork]:
+        return unit_of_work(
+            self._engine,
+            tenant_id=caller.tenant,
+            cache=self._aggregates,
+            large_threshold=self._threshold,
+            write=write,
+        )
 
     async def propose(
         self, caller: Caller, details: dict[str, Any], *, idempotency_key: str | None
@@ -100,30 +110,29 @@ class ProjectService:
         request_hash = hashlib.sha256(
             orjson.dumps(details, option=orjson.OPT_SORT_KEYS)
         ).hexdigest()
-        async with self._engine.begin() as conn:
+        async with self._unit(caller, write=True) as uow:
             if idempotency_key is not None:
                 # Requests with the same key wait for each other, so a retry racing the first
                 # attempt gets its result instead of a duplicate-code conflict.
-                await conn.execute(
+                await uow.conn.execute(
                     text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
                     {"k": f"idempotency/{caller.tenant}/{idempotency_key}"},
                 )
-                earlier = await _earlier_result(conn, caller, idempotency_key, request_hash)
+                earlier = await _earlier_result(uow.conn, caller, idempotency_key, request_hash)
                 if earlier is not None:
-                    project = await self._project(conn, caller, earlier)
-                    return Proposal(project, replayed=True)
+                    return Proposal(await uow.project(earlier), replayed=True)
             project = Project.propose(uuid4(), **details)
-            await self._save(conn, caller, project)
+            await uow.save(project, metadata=caller.metadata())
             if idempotency_key is not None:
-                await _remember(conn, caller, idempotency_key, request_hash, project.id)
+                await _remember(uow.conn, caller, idempotency_key, request_hash, project.id)
         return Proposal(project, replayed=False)
 
     async def get(
         self, caller: Caller, project_id: UUID, *, as_of: datetime | None = None
     ) -> Project:
         """The project now, or as it was at `as_of`."""
-        async with self._engine.connect() as conn:
-            return await self._project(conn, caller, project_id, as_of=as_of)
+        async with self._unit(caller, write=False) as uow:
+            return await uow.project(project_id, as_of=as_of)
 
     async def list_projects(
         self,
@@ -165,22 +174,25 @@ class ProjectService:
     ) -> tuple[Project, T]:
         """Run a command on a project the caller manages (or as PMO). When the command ends the
         project, its Project Office is disbanded in the same transaction."""
-        async with self._engine.begin() as conn:
-            project = await self._project(conn, caller, project_id)
+        async with self._unit(caller, write=True) as uow:
+            project = await uow.project(project_id)
             _check_version(project.version, if_match)
             _require_manager(caller, project)
             result = command(project)
-            await self._save(conn, caller, project)
+            await uow.save(project, metadata=caller.metadata())
             if project.status in ENDED:
-                await self._disband_with_project(conn, caller, project)
+                office = await uow.live_office(project.id)
+                if office is not None:
+                    office.disband(reason=f"project {project.status.value}", automatic=True)
+                    await uow.save(office, metadata=caller.metadata())
         return project, result
 
     async def establish_office(
         self, caller: Caller, project_id: UUID, *, lead: str, cadence_days: int, charter: str
     ) -> ProjectOffice:
         """Set up the Project Office of a large project."""
-        async with self._engine.begin() as conn:
-            project = await self._project(conn, caller, project_id)
+        async with self._unit(caller, write=True) as uow:
+            project = await uow.project(project_id)
             _require_manager(caller, project)
             office = ProjectOffice.establish(
                 uuid4(),
@@ -190,14 +202,14 @@ class ProjectService:
                 reporting_cadence_days=cadence_days,
                 charter=charter,
             )
-            await self._save(conn, caller, office)
+            await uow.save(office, metadata=caller.metadata())
         return office
 
     async def office(self, caller: Caller, project_id: UUID) -> ProjectOffice:
         """The project's live office, or else its last one."""
-        async with self._engine.connect() as conn:
-            await self._project(conn, caller, project_id)
-            return await _latest_office(conn, caller, project_id, streams=self._streams)
+        async with self._unit(caller, write=False) as uow:
+            await uow.project(project_id)
+            return await uow.latest_office(project_id)
 
     async def change_office(
         self,
@@ -209,66 +221,15 @@ class ProjectService:
         lead_may: bool = True,
     ) -> tuple[ProjectOffice, T]:
         """Run a command on the project's office (its lead may too, where `lead_may`)."""
-        async with self._engine.begin() as conn:
-            project = await self._project(conn, caller, project_id)
-            office = await _latest_office(conn, caller, project_id, streams=self._streams)
+        async with self._unit(caller, write=True) as uow:
+            project = await uow.project(project_id)
+            office = await uow.latest_office(project_id)
             _check_version(office.version, if_match)
             if not (lead_may and office.lead == caller.principal.subject):
                 _require_manager(caller, project)
             result = command(office)
-            await self._save(conn, caller, office)
+            await uow.save(office, metadata=caller.metadata())
         return office, result
-
-    async def _project(
-        self,
-        conn: AsyncConnection,
-        caller: Caller,
-        project_id: UUID,
-        *,
-        as_of: datetime | None = None,
-    ) -> Project:
-        project = await repository.load(
-            conn, Project, project_id, streams=self._streams, tenant_id=caller.tenant, as_of=as_of
-        )
-        if project is None:
-            raise ProjectNotFoundError(project_id)
-        return project
-
-    async def _save(
-        self, conn: AsyncConnection, caller: Caller, aggregate: Project | ProjectOffice
-    ) -> None:
-        await repository.save(
-            conn, aggregate, metadata=caller.metadata(), large_threshold=self._threshold
-        )
-
-    async def _disband_with_project(
-        self, conn: AsyncConnection, caller: Caller, project: Project
-    ) -> None:
-        office_id = await repository.live_office_id(
-            conn, project_id=project.id, tenant_id=caller.tenant
-        )
-        if office_id is None:
-            return
-        office = await repository.load(
-            conn, ProjectOffice, office_id, streams=self._streams, tenant_id=caller.tenant
-        )
-        assert office is not None
-        office.disband(reason=f"project {project.status.value}", automatic=True)
-        await self._save(conn, caller, office)
-
-
-async def _latest_office(
-    conn: AsyncConnection, caller: Caller, project_id: UUID, *, streams: StreamReader
-) -> ProjectOffice:
-    office_id = await repository.latest_office_id(
-        conn, project_id=project_id, tenant_id=caller.tenant
-    )
-    office = office_id and await repository.load(
-        conn, ProjectOffice, office_id, streams=streams, tenant_id=caller.tenant
-    )
-    if not office:
-        raise OfficeNotFoundError(project_id)
-    return office
 
 
 def _check_version(actual: int, if_match: int | None) -> None:

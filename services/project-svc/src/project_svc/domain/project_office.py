@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from functools import singledispatchmethod
 from uuid import UUID, uuid4
 
-from pmo_shared.events import DomainEvent
+from pmo_shared.aggregate import Aggregate, applies
 from project_svc.domain import events as ev
-from project_svc.domain.aggregate import Aggregate
 from project_svc.domain.errors import (
     InvalidTransitionError,
     NotFoundError,
@@ -146,34 +144,29 @@ class ProjectOffice(Aggregate):
                 allowed_from=(OfficeState.ESTABLISHED.value,),
             )
 
-    @singledispatchmethod
-    def apply(self, event: DomainEvent) -> None:
-        """Change state by one event."""
-        raise TypeError(f"ProjectOffice cannot apply {type(event).__name__}")
-
-    @apply.register
-    def _(self, e: ev.ProjectOfficeEstablished) -> None:
+    @applies(ev.ProjectOfficeEstablished)
+    def _on_project_office_established(self, e: ev.ProjectOfficeEstablished) -> None:
         self.project_id, self.lead, self.charter = e.project_id, e.lead, e.charter
         self.reporting_cadence_days = e.reporting_cadence_days
 
-    @apply.register
-    def _(self, e: ev.OfficeStaffAssigned) -> None:
+    @applies(ev.OfficeStaffAssigned)
+    def _on_office_staff_assigned(self, e: ev.OfficeStaffAssigned) -> None:
         self.staff[e.user_id] = e.role
 
-    @apply.register
-    def _(self, e: ev.OfficeStaffReleased) -> None:
+    @applies(ev.OfficeStaffReleased)
+    def _on_office_staff_released(self, e: ev.OfficeStaffReleased) -> None:
         del self.staff[e.user_id]
 
-    @apply.register
-    def _(self, e: ev.OfficeReportPublished) -> None:
+    @applies(ev.OfficeReportPublished)
+    def _on_office_report_published(self, e: ev.OfficeReportPublished) -> None:
         self.reports.append(OfficeReport(e.report_id, e.kind, e.period_end))
 
-    @apply.register
-    def _(self, e: ev.OfficeDocumentFiled) -> None:
+    @applies(ev.OfficeDocumentFiled)
+    def _on_office_document_filed(self, e: ev.OfficeDocumentFiled) -> None:
         self.document_count += 1
 
-    @apply.register
-    def _(self, e: ev.ProjectOfficeDisbanded) -> None:
+    @applies(ev.ProjectOfficeDisbanded)
+    def _on_project_office_disbanded(self, e: ev.ProjectOfficeDisbanded) -> None:
         self.state = OfficeState.DISBANDED
         self.disband_reason, self.disbanded_automatically = e.reason, e.automatic
 

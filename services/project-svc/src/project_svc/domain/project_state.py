@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import singledispatchmethod
 from uuid import UUID
 
-from pmo_shared.events import DomainEvent
+from pmo_shared.aggregate import Aggregate, applies
 from project_svc.domain import events as ev
-from project_svc.domain.aggregate import Aggregate
 from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 
 S = ProjectStatus
@@ -83,19 +81,14 @@ class ProjectState(Aggregate):
         )
 
     # -- the fold --------------------------------------------------------------------------
-    @singledispatchmethod
-    def apply(self, event: DomainEvent) -> None:
-        """Change state by one event."""
-        raise TypeError(f"Project cannot apply {type(event).__name__}")
-
-    @apply.register
-    def _(self, e: ev.ProjectProposed) -> None:
+    @applies(ev.ProjectProposed)
+    def _on_project_proposed(self, e: ev.ProjectProposed) -> None:
         self.code, self.name, self.description = e.code, e.name, e.description
         self.manager, self.sponsor, self.methodology = e.manager, e.sponsor, e.methodology
         self.currency, self.flagged_large = e.currency, e.flagged_large
 
-    @apply.register
-    def _(self, e: ev.ProjectBaselined) -> None:
+    @applies(ev.ProjectBaselined)
+    def _on_project_baselined(self, e: ev.ProjectBaselined) -> None:
         self.baselines.append(
             Baseline(
                 e.baseline_number,
@@ -107,64 +100,64 @@ class ProjectState(Aggregate):
             )
         )
 
-    @apply.register
-    def _(self, e: ev.ProjectApproved) -> None:
+    @applies(ev.ProjectApproved)
+    def _on_project_approved(self, e: ev.ProjectApproved) -> None:
         self.status, self.approved_by = S.APPROVED, e.approved_by
 
-    @apply.register
-    def _(self, e: ev.ProjectStarted) -> None:
+    @applies(ev.ProjectStarted)
+    def _on_project_started(self, e: ev.ProjectStarted) -> None:
         self.status, self.actual_start = S.ACTIVE, e.actual_start
 
-    @apply.register
-    def _(self, e: ev.ProjectPutOnHold) -> None:
+    @applies(ev.ProjectPutOnHold)
+    def _on_project_put_on_hold(self, e: ev.ProjectPutOnHold) -> None:
         self.status, self.hold_reason = S.ON_HOLD, e.reason
 
-    @apply.register
-    def _(self, e: ev.ProjectResumed) -> None:
+    @applies(ev.ProjectResumed)
+    def _on_project_resumed(self, e: ev.ProjectResumed) -> None:
         self.status, self.hold_reason = S.ACTIVE, None
 
-    @apply.register
-    def _(self, e: ev.ProjectCompleted) -> None:
+    @applies(ev.ProjectCompleted)
+    def _on_project_completed(self, e: ev.ProjectCompleted) -> None:
         self.status, self.actual_finish = S.COMPLETED, e.actual_finish
 
-    @apply.register
-    def _(self, e: ev.ProjectCancelled) -> None:
+    @applies(ev.ProjectCancelled)
+    def _on_project_cancelled(self, e: ev.ProjectCancelled) -> None:
         self.status, self.cancel_reason = S.CANCELLED, e.reason
 
-    @apply.register
-    def _(self, e: ev.ProjectClosed) -> None:
+    @applies(ev.ProjectClosed)
+    def _on_project_closed(self, e: ev.ProjectClosed) -> None:
         self.status, self.no_lessons_reason = S.CLOSED, e.no_lessons_reason
 
-    @apply.register
-    def _(self, e: ev.ProgressReported) -> None:
+    @applies(ev.ProgressReported)
+    def _on_progress_reported(self, e: ev.ProgressReported) -> None:
         self.percent_complete, self.progress_as_of = e.percent_complete, e.as_of
 
-    @apply.register
-    def _(self, e: ev.CostRecorded) -> None:
+    @applies(ev.CostRecorded)
+    def _on_cost_recorded(self, e: ev.CostRecorded) -> None:
         self.actual_cost += e.amount
         self.cost_count += 1
 
-    @apply.register
-    def _(self, e: ev.MilestoneAdded) -> None:
+    @applies(ev.MilestoneAdded)
+    def _on_milestone_added(self, e: ev.MilestoneAdded) -> None:
         self.milestones[e.milestone_id] = Milestone(e.name, e.due_date)
 
-    @apply.register
-    def _(self, e: ev.MilestoneAchieved) -> None:
+    @applies(ev.MilestoneAchieved)
+    def _on_milestone_achieved(self, e: ev.MilestoneAchieved) -> None:
         self.milestones[e.milestone_id].achieved_on = e.achieved_on
 
-    @apply.register
-    def _(self, e: ev.RiskRaised) -> None:
+    @applies(ev.RiskRaised)
+    def _on_risk_raised(self, e: ev.RiskRaised) -> None:
         self.risks[e.risk_id] = Risk(e.title, e.probability, e.impact, e.owner)
 
-    @apply.register
-    def _(self, e: ev.RiskClosed) -> None:
+    @applies(ev.RiskClosed)
+    def _on_risk_closed(self, e: ev.RiskClosed) -> None:
         self.risks[e.risk_id].resolution = e.resolution
 
-    @apply.register
-    def _(self, e: ev.StatusReportSubmitted) -> None:
+    @applies(ev.StatusReportSubmitted)
+    def _on_status_report_submitted(self, e: ev.StatusReportSubmitted) -> None:
         self.last_status = (e.schedule, e.cost, e.scope)
         self.status_report_count += 1
 
-    @apply.register
-    def _(self, e: ev.LessonLearned) -> None:
+    @applies(ev.LessonLearned)
+    def _on_lesson_learned(self, e: ev.LessonLearned) -> None:
         self.lesson_count += 1

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Iterable
-from typing import Self
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
 from pmo_shared.events import DomainEvent
 
+F = TypeVar("F", bound=Callable[..., None])
 
-class Aggregate(ABC):
+
+def applies(event_type: type[DomainEvent]) -> Callable[[F], F]:
+    """Mark a method as the fold of one event type."""
+
+    def mark(method: F) -> F:
+        method.__applies__ = event_type  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Aggregate:
     """State changes only by applying events; commands record new ones in `pending`."""
+
+    # Event type -> the method that folds it; a plain dict lookup, since rebuilding an
+    # aggregate applies every event of its stream on every command.
+    _folds: ClassVar[dict[type[DomainEvent], Callable[[Any, Any], None]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        folds = dict(cls._folds)
+        for attribute in vars(cls).values():
+            event_type = getattr(attribute, "__applies__", None)
+            if event_type is not None:
+                folds[event_type] = attribute
+        cls._folds = folds
 
     def __init__(self, aggregate_id: UUID) -> None:
         self.id = aggregate_id
@@ -37,6 +61,9 @@ class Aggregate(ABC):
         self.apply(event)
         self.pending.append(event)
 
-    @abstractmethod
     def apply(self, event: DomainEvent) -> None:
         """Change state by one event; never fails for an event the aggregate recorded."""
+        fold = self._folds.get(type(event))
+        if fold is None:
+            raise TypeError(f"{type(self).__name__} cannot apply {type(event).__name__}")
+        fold(self, event)
