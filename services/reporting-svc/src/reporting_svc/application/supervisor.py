@@ -70,7 +70,7 @@ class ProjectionSupervisor:
         self._targets: dict[int, dict[tuple[str, int], int]] = {}
         self._live: _Running | None = None
         self.offsets = OffsetReader(settings.kafka_bootstrap_servers)
-        self._changed = asyncio.Event()
+        self._reconciling = asyncio.Lock()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -103,19 +103,20 @@ class ProjectionSupervisor:
                     await self.reconcile()
                 except Exception:
                     log.exception("projections.reconcile_failed", projection=self.projection)
-                self._changed.clear()
-                await wait_any(stop, self._changed, timeout=self._poll)
+                await wait_any(stop, timeout=self._poll)
         finally:
             for number in list(self._running):
                 await self._stop(number)
             await self.offsets.close()
 
-    def poke(self) -> None:
-        """Reconcile now rather than at the next poll (after a rebuild request)."""
-        self._changed.set()
-
     async def reconcile(self) -> None:
         """Match the running consumers to the register; switch a caught-up rebuild live."""
+        # The background loop and a rebuild request may both reconcile: one at a time.
+        async with self._reconciling:
+            while await self._reconcile_once():
+                pass
+
+    async def _reconcile_once(self) -> bool:
         current = await generations.current(self._engine, self.projection)
         wanted = {g.generation: g for g in current if g.status in ("live", "building")}
         for number in set(self._running) - set(wanted):
@@ -130,8 +131,8 @@ class ProjectionSupervisor:
             if generation.status == "building" and await self._caught_up(generation):
                 if await generations.switch(self._engine, generation):
                     log.info("projections.switched", generation=generation.generation)
-                await self.reconcile()
-                return
+                return True
+        return False
 
     async def status(self) -> list[GenerationStatus]:
         """Offsets, lag, last event and dead letters of the live and building generations."""
