@@ -19,7 +19,7 @@ TOKEN_TENANT ?= demo
 TOKEN_ROLES ?= pmo
 TOKEN_SUB ?= dev-user
 
-.PHONY: help install up down status logs clean token lint format typecheck test constraints event-docs bench
+.PHONY: help install up down status logs clean token demo lint format typecheck test constraints event-docs bench
 
 help: ## Show this help
 	@echo "PMO backend - make targets:"
@@ -49,6 +49,9 @@ token: ## Print a development JWT (tenant demo, role pmo) for the running dev st
 	@test -s .data/dev/jwt_secret || { echo "no .data/dev/jwt_secret: run 'make up' first" >&2; exit 1; }
 	@$(VENV)/bin/pmo-dev-token --secret-file .data/dev/jwt_secret \
 		--tenant $(TOKEN_TENANT) --roles $(TOKEN_ROLES) --sub $(TOKEN_SUB)
+
+demo: ## Drive one project's whole life (with its Project Office) by curl on the dev stack
+	@deploy/local/demo.sh
 
 lint: install ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .
