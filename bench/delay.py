@@ -11,7 +11,7 @@ Samples are sequential, over SAMPLER_PROJECTS projects of their own.
 Twice: on an idle system, and while `bench.loadgen` (a separate process) offers LOAD_RATE
 commands/s open-loop (wrk2-style pacing) to other projects. The baseline, measured right after
 in the same conditions: the raw Kafka produce -> consume delay of a small message on the same
-broker (aiokafka, the services' producer settings: idempotent, acks=all, linger 5 ms; a
+broker (aiokafka, the services' producer settings: idempotent, acks=all, linger 1 ms; a
 read_committed consumer long-polling one partition), i.e. what Kafka alone costs.
 """
 
@@ -317,7 +317,7 @@ def measure_end_to_end_delay(ctx: Context) -> list[Row]:
             f"offered, progress / cost alternating over {LOAD_PROJECTS} other projects, "
             f"{LOAD_WARMUP:.0f} s before sampling",
             "item 2 baseline": "aiokafka produce -> consume of a ~30-byte message, one "
-            "partition, the services' producer settings (idempotent, acks=all, linger 5 ms)",
+            "partition, the services' producer settings (idempotent, acks=all, linger 1 ms)",
         }
     )
 
