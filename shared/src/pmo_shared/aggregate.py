@@ -51,11 +51,6 @@ class Aggregate:
             aggregate.version += 1
         return aggregate
 
-    @property
-    def exists(self) -> bool:
-        """Whether the aggregate has any history (recorded or pending)."""
-        return self.version > 0 or bool(self.pending)
-
     def record(self, event: DomainEvent) -> None:
         """Apply a new event and keep it for the unit of work to append."""
         self.apply(event)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_APPENDED = Counter(
-    "pmo_events_appended_total", "Events appended to the store", ["service", "event_type"]
+    "pmo_events_appended_total", "Events appended to the store", ["stream_type", "event_type"]
 )
 APPEND_CONFLICTS = Counter(
-    "pmo_append_conflicts_total", "Appends refused for a stale expected version", ["service"]
+    "pmo_append_conflicts_total", "Appends refused for a stale expected version", ["stream_type"]
 )
 EVENTS_PUBLISHED = Counter(
     "pmo_events_published_total", "Events the outbox relay published to Kafka", ["service"]

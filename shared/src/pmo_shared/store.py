@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pmo_shared import metrics
 from pmo_shared.events import DomainEvent, EventEnvelope, EventMetadata
 
 
@@ -146,10 +147,14 @@ async def append(
         rows = (await conn.execute(_APPEND, params)).all()
     except IntegrityError as exc:
         if "events_stream_version_key" in str(exc.orig):
+            metrics.APPEND_CONFLICTS.labels(stream_type).inc()
             raise ConcurrencyError(stream_id, expected_version) from exc
         raise
     if len(rows) != len(events):
+        metrics.APPEND_CONFLICTS.labels(stream_type).inc()
         raise ConcurrencyError(stream_id, expected_version)
+    for event in events:  # counted as appended; a rollback later is the caller's business
+        metrics.EVENTS_APPENDED.labels(stream_type, event.event_type).inc()
     return [
         RecordedEvent(
             position=row.position,

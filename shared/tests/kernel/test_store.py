@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared import store
+from pmo_shared import metrics, store
 from pmo_shared.store import ConcurrencyError
 
 from .kit import METADATA, CounterIncremented
@@ -63,6 +63,8 @@ async def test_two_concurrent_appends_at_the_same_version_exactly_one_wins(
 
 
 async def test_stale_or_future_expected_version_is_a_conflict(engine: AsyncEngine) -> None:
+    conflicts = metrics.APPEND_CONFLICTS.labels("counter")
+    before = conflicts._value.get()  # noqa: SLF001 - prometheus_client exposes no getter
     stream = uuid.uuid4()
     await _append(engine, stream, 0, 1)
     with pytest.raises(ConcurrencyError):
@@ -71,6 +73,7 @@ async def test_stale_or_future_expected_version_is_a_conflict(engine: AsyncEngin
         await _append(engine, stream, 5, 2)
     async with engine.connect() as conn:
         assert await store.stream_version(conn, stream_id=stream) == 1
+    assert conflicts._value.get() == before + 2  # noqa: SLF001
 
 
 async def test_a_conflict_rolls_back_the_whole_append(engine: AsyncEngine) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pmo_shared import metrics, store
+from pmo_shared import store
 from pmo_shared.aggregate import Aggregate
 from pmo_shared.events import EventMetadata
 from pmo_shared.store import RecordedEvent
@@ -73,8 +73,6 @@ async def save(
         events=aggregate.pending,
         metadata=metadata,
     )
-    for event in aggregate.pending:
-        metrics.EVENTS_APPENDED.labels("project-svc", event.event_type).inc()
     aggregate.version += len(aggregate.pending)
     aggregate.pending.clear()
     if isinstance(aggregate, Project):
