@@ -5,7 +5,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .kit import create_schema, create_topic, drop_schema, required_env
+from pmo_shared.testing import required_env
+
+from .kit import create_schema, create_topic, drop_schema
 
 
 @pytest.fixture(scope="session")

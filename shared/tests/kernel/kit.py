@@ -4,7 +4,6 @@ helpers to reach the real PostgreSQL and Kafka that `make test` starts."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pmo_shared import cloudevents
+from pmo_shared import cloudevents, store
 from pmo_shared.db import create_engine_for
 from pmo_shared.events import DomainEvent, EventEnvelope, EventMetadata, EventRegistry
 from pmo_shared.schema import CONSUMER_DDL, EVENT_STORE_DDL
@@ -32,12 +31,19 @@ class CounterIncremented(DomainEvent):
 METADATA = EventMetadata(tenant_id="t1", actor="tester", correlation_id="corr-1")
 
 
-def required_env(name: str) -> str:
-    """An infrastructure address from the environment; fail loudly instead of skipping."""
-    value = os.environ.get(name)
-    if not value:
-        raise RuntimeError(f"{name} is not set: run the suite through `make test`")
-    return value
+async def append_counter(
+    engine: AsyncEngine, stream: uuid.UUID, expected: int, *amounts: int
+) -> None:
+    """Append one CounterIncremented per amount to a stream, in one transaction."""
+    async with engine.begin() as conn:
+        await store.append(
+            conn,
+            stream_type="counter",
+            stream_id=stream,
+            expected_version=expected,
+            events=[CounterIncremented(amount=a) for a in amounts],
+            metadata=METADATA,
+        )
 
 
 async def create_schema(url: str) -> tuple[str, AsyncEngine]:

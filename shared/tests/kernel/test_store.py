@@ -15,27 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pmo_shared import store
 from pmo_shared.store import ConcurrencyError
 
-from .kit import METADATA, CounterIncremented
+from .kit import METADATA, CounterIncremented, append_counter
 
 pytestmark = pytest.mark.integration
 
 
-async def _append(engine: AsyncEngine, stream: uuid.UUID, expected: int, *amounts: int) -> None:
-    async with engine.begin() as conn:
-        await store.append(
-            conn,
-            stream_type="counter",
-            stream_id=stream,
-            expected_version=expected,
-            events=[CounterIncremented(amount=a) for a in amounts],
-            metadata=METADATA,
-        )
-
-
 async def test_append_then_read_returns_events_in_version_order(engine: AsyncEngine) -> None:
     stream = uuid.uuid4()
-    await _append(engine, stream, 0, 1, 2)
-    await _append(engine, stream, 2, 3)
+    await append_counter(engine, stream, 0, 1, 2)
+    await append_counter(engine, stream, 2, 3)
 
     async with engine.connect() as conn:
         events = await store.read_stream(conn, stream_id=stream, tenant_id="t1")
@@ -52,9 +40,11 @@ async def test_two_concurrent_appends_at_the_same_version_exactly_one_wins(
 ) -> None:
     for _ in range(20):
         stream = uuid.uuid4()
-        await _append(engine, stream, 0, 1)
+        await append_counter(engine, stream, 0, 1)
         results = await asyncio.gather(
-            _append(engine, stream, 1, 10), _append(engine, stream, 1, 20), return_exceptions=True
+            append_counter(engine, stream, 1, 10),
+            append_counter(engine, stream, 1, 20),
+            return_exceptions=True,
         )
         assert sum(r is None for r in results) == 1
         assert sum(isinstance(r, ConcurrencyError) for r in results) == 1
@@ -71,11 +61,11 @@ def _conflicts() -> float:
 async def test_stale_or_future_expected_version_is_a_conflict(engine: AsyncEngine) -> None:
     before = _conflicts()
     stream = uuid.uuid4()
-    await _append(engine, stream, 0, 1)
+    await append_counter(engine, stream, 0, 1)
     with pytest.raises(ConcurrencyError):
-        await _append(engine, stream, 0, 2)
+        await append_counter(engine, stream, 0, 2)
     with pytest.raises(ConcurrencyError):
-        await _append(engine, stream, 5, 2)
+        await append_counter(engine, stream, 5, 2)
     async with engine.connect() as conn:
         assert await store.stream_version(conn, stream_id=stream) == 1
     assert _conflicts() == before + 2
@@ -83,9 +73,9 @@ async def test_stale_or_future_expected_version_is_a_conflict(engine: AsyncEngin
 
 async def test_a_conflict_rolls_back_the_whole_append(engine: AsyncEngine) -> None:
     stream = uuid.uuid4()
-    await _append(engine, stream, 0, 1)
+    await append_counter(engine, stream, 0, 1)
     with pytest.raises(ConcurrencyError):
-        await _append(engine, stream, 0, 2, 3)
+        await append_counter(engine, stream, 0, 2, 3)
     async with engine.connect() as conn:
         outbox = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
     assert outbox == 1
@@ -114,13 +104,13 @@ async def test_read_as_of_folds_only_what_had_occurred(engine: AsyncEngine) -> N
 
 async def test_another_tenant_reads_nothing(engine: AsyncEngine) -> None:
     stream = uuid.uuid4()
-    await _append(engine, stream, 0, 1)
+    await append_counter(engine, stream, 0, 1)
     async with engine.connect() as conn:
         assert await store.read_stream(conn, stream_id=stream, tenant_id="t2") == []
 
 
 async def test_stored_events_cannot_be_changed_or_deleted(engine: AsyncEngine) -> None:
-    await _append(engine, uuid.uuid4(), 0, 1)
+    await append_counter(engine, uuid.uuid4(), 0, 1)
     for statement in ("UPDATE events SET actor = 'x'", "DELETE FROM events"):
         with pytest.raises(DBAPIError, match="immutable"):
             async with engine.begin() as conn:

@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared import store
 from pmo_shared.aggregate import Aggregate, applies
 from pmo_shared.streams import AggregateCache
 
-from .kit import METADATA, CounterIncremented, registry
+from .kit import CounterIncremented, append_counter, registry
 
 pytestmark = pytest.mark.integration
 
@@ -28,26 +27,14 @@ class Counter(Aggregate):
         self.total += e.amount
 
 
-async def _append(engine: AsyncEngine, stream: uuid.UUID, expected: int, amount: int) -> None:
-    async with engine.begin() as conn:
-        await store.append(
-            conn,
-            stream_type="counter",
-            stream_id=stream,
-            expected_version=expected,
-            events=[CounterIncremented(amount=amount)],
-            metadata=METADATA,
-        )
-
-
 async def test_a_kept_aggregate_catches_up_with_events_appended_since(engine: AsyncEngine) -> None:
     cache, stream = AggregateCache(registry), uuid.uuid4()
-    await _append(engine, stream, 0, 1)
+    await append_counter(engine, stream, 0, 1)
     async with engine.connect() as conn:
         first = await cache.load(conn, Counter, stream, tenant_id="t1")
     assert first is not None
     cache.keep(first, tenant_id="t1")
-    await _append(engine, stream, 1, 2)  # e.g. by another replica
+    await append_counter(engine, stream, 1, 2)  # e.g. by another replica
     async with engine.connect() as conn:
         again = await cache.load(conn, Counter, stream, tenant_id="t1")
         elsewhere = await cache.load(conn, Counter, stream, tenant_id="t2")
@@ -63,7 +50,7 @@ async def test_a_kept_aggregate_catches_up_with_events_appended_since(engine: As
 
 async def test_a_checked_out_or_changed_aggregate_is_not_shared(engine: AsyncEngine) -> None:
     cache, stream = AggregateCache(registry), uuid.uuid4()
-    await _append(engine, stream, 0, 1)
+    await append_counter(engine, stream, 0, 1)
     async with engine.connect() as conn:
         mine = await cache.load(conn, Counter, stream, tenant_id="t1")
         theirs = await cache.load(conn, Counter, stream, tenant_id="t1")  # while mine is out
@@ -83,7 +70,7 @@ async def test_the_cache_keeps_only_the_most_recent_aggregates(engine: AsyncEngi
     streams = [uuid.uuid4() for _ in range(3)]
     async with engine.connect() as conn:
         for stream in streams:
-            await _append(engine, stream, 0, 1)
+            await append_counter(engine, stream, 0, 1)
             loaded = await cache.load(conn, Counter, stream, tenant_id="t1")
             assert loaded is not None
             cache.keep(loaded, tenant_id="t1")
