@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from pmo_shared.auth import issue_dev_token
 from pmo_shared.testing import TokenFor, required_env
+from pmo_shared.web.auth import issue_dev_token
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 `python -m bench.baseline_app bare|plumbing`: `bare` is FastAPI alone; `plumbing` is the
 services' own app factory (bearer auth, request observability middleware, problem handlers,
-ops routes). Both run through `pmo_shared.app.serve` (uvicorn, one process, uvloop, httptools,
+ops routes). Both run through `pmo_shared.web.app.serve` (uvicorn, one process, uvloop, httptools,
 no access log) with the services' engine factory and pool size, so only the command's own work
 differs from project-svc.
 
@@ -21,9 +21,9 @@ from fastapi import APIRouter, FastAPI, status
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from pmo_shared.app import create_service_app, serve
-from pmo_shared.db import create_engine_for
+from pmo_shared.database.engine import create_engine_for
 from pmo_shared.settings import ServiceSettings
+from pmo_shared.web.app import create_service_app, serve
 
 SCHEMA = "bench_raw"
 TABLE_DDL = (

@@ -9,7 +9,7 @@ thread owns its own share of the projects, so concurrent commands on one project
 
 Baselines at the same concurrency:
 - pgbench on the same PostgreSQL: one single-row JSONB insert per transaction (prepared);
-- the same HTTP stack (`bench.baseline_app`, served by `pmo_shared.app.serve` like the services)
+- the same HTTP stack (`bench.baseline_app`, served by `pmo_shared.web.app.serve` like the services)
   whose handler only inserts one row: bare FastAPI, and with the services' plumbing.
 """
 
@@ -42,7 +42,7 @@ from bench.common import (
     percentile,
     run,
 )
-from pmo_shared.db import create_engine_for
+from pmo_shared.database.engine import create_engine_for
 
 LUA = REPO / "bench" / "wrk" / "commands.lua"
 PROJECTS = 1000

@@ -35,8 +35,8 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from bench.commands import _prepare_projects
 from bench.common import PY, REPO, Context, Row, percentile
-from pmo_shared.auth import issue_dev_token
-from pmo_shared.kafka import create_producer
+from pmo_shared.messaging.kafka import create_producer
+from pmo_shared.web.auth import issue_dev_token
 
 SAMPLES_IDLE = 200
 SAMPLES_LOADED = 300

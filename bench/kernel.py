@@ -4,9 +4,10 @@ Per aggregate: create it, then apply 9 more commands; every command appends one 
 own transaction at the expected version (10 events per aggregate). The aggregate stays in
 memory between commands (this measures the append path, not loading).
 
-- ours: `pmo_shared.store.append` on an engine from `pmo_shared.db.create_engine_for`, the
-  schema made from `EVENT_STORE_DDL` (with its outbox row and notify trigger); writers are
-  asyncio tasks in one process (the kernel's API is async).
+- ours: `pmo_shared.eventstore.store.append` on an engine from
+  `pmo_shared.database.engine.create_engine_for`, the schema made from `EVENT_STORE_DDL`
+  (with its outbox row and notify trigger); writers are asyncio tasks in one process (the
+  kernel's API is async).
 - eventsourcing (PyPI, `eventsourcing.postgres`, psycopg 3 with a pool): `Application.save()`
   per command; writers are threads in one process (its API is blocking). Measured both with
   its default insert (pipelined, `LOCK TABLE ... IN EXCLUSIVE MODE` + NOTIFY per transaction)
@@ -43,10 +44,10 @@ SCHEMAS = {"ours": "bench_kernel", "es": "bench_es", "es-fn": "bench_es_fn"}
 
 
 async def _ours(url: str, writers: int, seconds: float) -> dict[str, Any]:
-    from pmo_shared import store
-    from pmo_shared.db import create_engine_for
-    from pmo_shared.events import DomainEvent, EventMetadata
-    from pmo_shared.schema import EVENT_STORE_DDL
+    from pmo_shared.database.engine import create_engine_for
+    from pmo_shared.domain.events import DomainEvent, EventMetadata
+    from pmo_shared.eventstore import store
+    from pmo_shared.eventstore.ddl import EVENT_STORE_DDL
 
     class BenchCreated(DomainEvent):
         event_type: ClassVar[str] = "BenchCreated"

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.common import REPO
-from pmo_shared.db import create_engine_for
+from pmo_shared.database.engine import create_engine_for
 
 LIBS = (
     "fastapi",

@@ -2,7 +2,8 @@
 
 1. EVENTS project events for PROJECTS projects are made with project-svc's own event classes
    (`project_svc.domain.events`, dumped as project-svc dumps them), wrapped in `EventEnvelope`s
-   (stream versions 1, 2, ... per project) and encoded with `pmo_shared.cloudevents.encode`:
+   (stream versions 1, 2, ... per project) and encoded with
+   `pmo_shared.messaging.cloudevents.encode`:
    binary-mode CloudEvents, key = stream id, exactly what the outbox relay publishes. Each project
    lives ProjectProposed, ProjectBaselined, ProjectApproved, ProjectStarted, then a mix of
    progress reports, costs, a milestone added and achieved, a risk, a status report and a lesson
@@ -43,10 +44,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import profiling
 from bench.common import Context, Row, fmt_rate, fmt_ratio
-from pmo_shared import cloudevents
-from pmo_shared.cloudevents import KafkaMessage
-from pmo_shared.events import DomainEvent, EventEnvelope
-from pmo_shared.topics import PROJECT_EVENTS_TOPIC
+from pmo_shared.domain.events import DomainEvent, EventEnvelope
+from pmo_shared.messaging import cloudevents
+from pmo_shared.messaging.cloudevents import KafkaMessage
+from pmo_shared.messaging.topics import PROJECT_EVENTS_TOPIC
 from project_svc.domain import events as pe
 from reporting_svc.events import registry as reporting_registry
 

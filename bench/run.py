@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.common import REPO, Context, Row, read_env_file
 from bench.machine import load_average, machine_info
-from pmo_shared.auth import issue_dev_token
+from pmo_shared.web.auth import issue_dev_token
 
 PROFILE = "bench"
 STACK = REPO / "deploy" / "local" / "stack.sh"
@@ -132,8 +132,8 @@ def main() -> int:
             ctx.settings.update(
                 {
                     "stack": f"stack.sh up {PROFILE} (fresh), services and relay running",
-                    "uvicorn": "1 process per service (pmo_shared.app.serve), uvloop, httptools, "
-                    "no access log",
+                    "uvicorn": "1 process per service (pmo_shared.web.app.serve), uvloop, "
+                    "httptools, no access log",
                     "DB pool": "pool_size 10 + overflow 10, pre-ping, statement cache 256",
                     "Kafka partitions": env.get("KAFKA_TOPIC_PARTITIONS", "?"),
                 }

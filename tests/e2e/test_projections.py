@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 
-from pmo_shared.db import create_engine_for
+from pmo_shared.database.engine import create_engine_for
 from pmo_shared.testing import TokenFor, required_env
 from reporting_svc.readmodel.ddl import CONTENT_TABLES
 

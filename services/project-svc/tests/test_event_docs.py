@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmo_shared.eventdocs import drift
+from pmo_shared.messaging.eventdocs import drift
 from project_svc.event_catalog import CATALOG
 
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pmo_shared.auth import Role, issue_dev_token
+from pmo_shared.web.auth import Role, issue_dev_token
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -10,8 +10,8 @@ import sys
 
 from kit import CountingProjection, registry  # type: ignore[import-not-found]
 
-from pmo_shared.consumer import ConsumerRunner
-from pmo_shared.db import create_engine_for
+from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.consumer import ConsumerRunner
 
 
 async def main(url: str, schema: str, servers: str, topic: str, group: str, mode: str) -> None:

@@ -14,10 +14,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pmo_shared import cloudevents, store
-from pmo_shared.db import create_engine_for
-from pmo_shared.events import DomainEvent, EventEnvelope, EventMetadata, EventRegistry
-from pmo_shared.schema import CONSUMER_DDL, EVENT_STORE_DDL
+from pmo_shared.database.engine import create_engine_for
+from pmo_shared.domain.events import DomainEvent, EventEnvelope, EventMetadata, EventRegistry
+from pmo_shared.eventstore import store
+from pmo_shared.eventstore.ddl import CONSUMER_DDL, EVENT_STORE_DDL
+from pmo_shared.messaging import cloudevents
 
 registry = EventRegistry()
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from pmo_shared.db import create_engine_for
-from pmo_shared.relay import OutboxRelay
+from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.relay import OutboxRelay
 
 
 async def main(url: str, schema: str, servers: str, topic: str) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared import store
-from pmo_shared.relay import OutboxRelay
+from pmo_shared.eventstore import store
+from pmo_shared.messaging.relay import OutboxRelay
 
 from .kit import METADATA, CounterIncremented, create_topic, eventually, read_topic
 from .test_relay import assert_complete_and_ordered, outbox_size

@@ -15,9 +15,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared import cloudevents, store
-from pmo_shared.consumer import ConsumerRunner
-from pmo_shared.events import EventEnvelope
+from pmo_shared.domain.events import EventEnvelope
+from pmo_shared.eventstore import store
+from pmo_shared.messaging import cloudevents
+from pmo_shared.messaging.consumer import ConsumerRunner
 
 from .kit import (
     METADATA,
@@ -215,7 +216,7 @@ async def _has(engine: AsyncEngine, stream: uuid.UUID, expected: tuple[int, int]
 
 
 async def _lag_zero(consumer: str) -> bool:
-    from pmo_shared.metrics import CONSUMER_LAG
+    from pmo_shared.telemetry.metrics import CONSUMER_LAG
 
     samples = [
         s

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared import store
-from pmo_shared.relay import OutboxRelay
+from pmo_shared.eventstore import store
+from pmo_shared.messaging.relay import OutboxRelay
 
 from .kit import METADATA, CounterIncremented, envelopes, eventually, read_topic
 

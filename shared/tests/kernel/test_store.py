@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared import store
-from pmo_shared.store import ConcurrencyError
+from pmo_shared.eventstore import store
+from pmo_shared.eventstore.store import ConcurrencyError
 
 from .kit import METADATA, CounterIncremented, append_counter
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared.aggregate import Aggregate, applies
-from pmo_shared.streams import AggregateCache
+from pmo_shared.application.cache import AggregateCache
+from pmo_shared.domain.aggregate import Aggregate, applies
 
 from .kit import CounterIncremented, append_counter, registry
 

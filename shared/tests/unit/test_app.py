@@ -8,12 +8,12 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from prometheus_client import REGISTRY
 
-from pmo_shared.app import create_service_app
-from pmo_shared.auth import CurrentPrincipal, issue_dev_token
-from pmo_shared.db import create_engine
-from pmo_shared.health import ReadinessCheck, ops_router
-from pmo_shared.problems import PROBLEM_CONTENT_TYPE
+from pmo_shared.database.engine import create_engine
 from pmo_shared.settings import ServiceSettings
+from pmo_shared.web.app import create_service_app
+from pmo_shared.web.auth import CurrentPrincipal, issue_dev_token
+from pmo_shared.web.health import ReadinessCheck, ops_router
+from pmo_shared.web.problems import PROBLEM_CONTENT_TYPE
 
 
 def widgets_router() -> APIRouter:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI
 
-from pmo_shared.auth import (
+from pmo_shared.web.auth import (
     CurrentPrincipal,
     Principal,
     Role,
@@ -25,7 +25,7 @@ from pmo_shared.auth import (
     issue_dev_token,
     require_roles,
 )
-from pmo_shared.problems import PROBLEM_CONTENT_TYPE, install_problem_handlers
+from pmo_shared.web.problems import PROBLEM_CONTENT_TYPE, install_problem_handlers
 
 SECRET = "auth-test-secret-of-at-least-32-characters"
 

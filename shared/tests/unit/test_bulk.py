@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmo_shared.bulk import BulkStatement
+from pmo_shared.database.bulk import BulkStatement
 
 
 def test_named_parameters_become_positional_in_order_of_first_use() -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pmo_shared import cloudevents
-from pmo_shared.events import EventEnvelope, InvalidEventError
+from pmo_shared.domain.events import EventEnvelope, InvalidEventError
+from pmo_shared.messaging import cloudevents
 
 ENVELOPE = EventEnvelope(
     event_id=uuid.uuid4(),

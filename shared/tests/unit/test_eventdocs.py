@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pmo_shared.eventdocs import EventCatalog, drift, write
-from pmo_shared.events import DomainEvent, EventRegistry
+from pmo_shared.domain.events import DomainEvent, EventRegistry
+from pmo_shared.messaging.eventdocs import EventCatalog, drift, write
 
 
 def _catalog(tmp_path: Path) -> EventCatalog:

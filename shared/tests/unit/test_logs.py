@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import structlog
 
-from pmo_shared.logs import configure_logging, correlation_scope, get_correlation_id
 from pmo_shared.settings import ServiceSettings
+from pmo_shared.telemetry.logs import configure_logging, correlation_scope, get_correlation_id
 
 
 @pytest.fixture

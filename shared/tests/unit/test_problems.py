@@ -8,9 +8,9 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from pmo_shared.observability import RequestObservabilityMiddleware
-from pmo_shared.problems import PROBLEM_CONTENT_TYPE, Problem, install_problem_handlers
-from pmo_shared.store import ConcurrencyError
+from pmo_shared.eventstore.store import ConcurrencyError
+from pmo_shared.telemetry.http import RequestObservabilityMiddleware
+from pmo_shared.web.problems import PROBLEM_CONTENT_TYPE, Problem, install_problem_handlers
 
 
 class ThingCreate(BaseModel):

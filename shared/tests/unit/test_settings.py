@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pmo_shared.alembic_env import MigrationSettings
+from pmo_shared.database.migrations import MigrationSettings
 from pmo_shared.settings import ServiceSettings
 
 VALID: dict[str, Any] = {

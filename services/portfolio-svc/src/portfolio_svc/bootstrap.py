@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from pmo_shared.app import BackgroundTask, create_service_app
-from pmo_shared.db import create_engine
+from pmo_shared.database.engine import create_engine
+from pmo_shared.web.app import BackgroundTask, create_service_app
 from portfolio_svc import __version__
 from portfolio_svc.settings import PortfolioSettings
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pmo_shared.app import BackgroundTask, create_service_app
-from pmo_shared.db import create_engine
-from pmo_shared.relay import OutboxRelay
-from pmo_shared.streams import AggregateCache
-from pmo_shared.topics import TOPIC_BY_STREAM_TYPE
+from pmo_shared.application.cache import AggregateCache
+from pmo_shared.database.engine import create_engine
+from pmo_shared.messaging.relay import OutboxRelay
+from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
+from pmo_shared.web.app import BackgroundTask, create_service_app
 from project_svc import __version__
 from project_svc.api import commands, office, routes
 from project_svc.api.errors import install_error_handlers

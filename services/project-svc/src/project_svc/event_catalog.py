@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pmo_shared.eventdocs import EventCatalog
+from pmo_shared.messaging.eventdocs import EventCatalog
 from project_svc.domain.events import registry
 
 CATALOG = EventCatalog(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pmo_shared import cloudevents
+from pmo_shared.messaging import cloudevents
 
 from .conftest import EventLog
 from .flows import BASELINE, post, propose

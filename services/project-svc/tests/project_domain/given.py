@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from pmo_shared.events import DomainEvent
+from pmo_shared.domain.events import DomainEvent
 from project_svc.domain import events as ev
 from project_svc.domain.project import Project
 from project_svc.domain.values import Methodology

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from pmo_shared.schema import CONSUMER_DDL, CONSUMER_DROP
+from pmo_shared.eventstore.ddl import CONSUMER_DDL, CONSUMER_DROP
 
 revision: str = "0001"
 down_revision: str | None = None

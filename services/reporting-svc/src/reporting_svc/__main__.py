@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmo_shared.app import serve
+from pmo_shared.web.app import serve
 from reporting_svc.settings import load_settings
 
 

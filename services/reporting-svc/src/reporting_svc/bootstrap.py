@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pmo_shared.app import create_service_app
-from pmo_shared.db import create_engine
-from pmo_shared.health import ReadinessCheck
+from pmo_shared.database.engine import create_engine
+from pmo_shared.web.app import create_service_app
+from pmo_shared.web.health import ReadinessCheck
 from reporting_svc import __version__
 from reporting_svc.api import projections, reports
 from reporting_svc.api.errors import install_error_handlers

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from pmo_shared.events import DomainEvent, EventRegistry
+from pmo_shared.domain.events import DomainEvent, EventRegistry
 
 registry = EventRegistry()
 

@@ -11,10 +11,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pmo_shared import store
-from pmo_shared.aggregate import Aggregate
-from pmo_shared.events import EventMetadata
-from pmo_shared.store import RecordedEvent
+from pmo_shared.domain.aggregate import Aggregate
+from pmo_shared.domain.events import EventMetadata
+from pmo_shared.eventstore import store
+from pmo_shared.eventstore.store import RecordedEvent
 from project_svc.adapters.tables import project_offices
 from project_svc.domain.errors import RuleViolationError
 from project_svc.domain.events import PROJECT, PROJECT_OFFICE

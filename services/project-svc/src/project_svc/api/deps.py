@@ -12,9 +12,9 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
 
-from pmo_shared.auth import CurrentPrincipal
-from pmo_shared.logs import get_correlation_id
-from pmo_shared.problems import Problem
+from pmo_shared.telemetry.logs import get_correlation_id
+from pmo_shared.web.auth import CurrentPrincipal
+from pmo_shared.web.problems import Problem
 from project_svc.api import schemas
 from project_svc.api.views import etag, office_read, project_read
 from project_svc.application.service import Caller, ProjectService

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from pmo_shared.problems import Problem, problem_response
+from pmo_shared.web.problems import Problem, problem_response
 from project_svc.application.errors import (
     ForbiddenError,
     IdempotencyKeyReuseError,

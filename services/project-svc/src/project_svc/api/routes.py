@@ -8,8 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from pmo_shared.bodies import QueryText
-from pmo_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
+from pmo_shared.web.requests import QueryText
 from project_svc.api import schemas
 from project_svc.api.deps import CallerDep, Service
 from project_svc.api.views import etag, project_read

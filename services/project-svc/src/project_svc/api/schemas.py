@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from pmo_shared.bodies import RequestBody
+from pmo_shared.web.requests import RequestBody
 from project_svc.domain.events import OfficeReportKind
 from project_svc.domain.values import (
     Amount,

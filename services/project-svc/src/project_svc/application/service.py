@@ -17,10 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pmo_shared import store
-from pmo_shared.auth import Principal, Role
-from pmo_shared.events import EventEnvelope, EventMetadata
-from pmo_shared.streams import AggregateCache
+from pmo_shared.application.cache import AggregateCache
+from pmo_shared.domain.events import EventEnvelope, EventMetadata
+from pmo_shared.eventstore import store
+from pmo_shared.web.auth import Principal, Role
 from project_svc.adapters import queries
 from project_svc.adapters.tables import idempotency_keys
 from project_svc.application.errors import (

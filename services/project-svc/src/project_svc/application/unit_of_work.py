@@ -12,9 +12,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pmo_shared.aggregate import Aggregate
-from pmo_shared.events import EventMetadata
-from pmo_shared.streams import AggregateCache
+from pmo_shared.application.cache import AggregateCache
+from pmo_shared.domain.aggregate import Aggregate
+from pmo_shared.domain.events import EventMetadata
 from project_svc.adapters import repository
 from project_svc.application.errors import OfficeNotFoundError, ProjectNotFoundError
 from project_svc.domain.project import Project

@@ -1,7 +1,7 @@
 """Every fact project-svc records, as explicit, versioned schemas.
 
 A published version never changes. To change a shape, add a class with `schema_version = 2`,
-keep this one, and register an upcaster from 1 to 2 (see `pmo_shared.events`).
+keep this one, and register an upcaster from 1 to 2 (see `pmo_shared.domain.events`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from pmo_shared.events import DomainEvent, EventRegistry
+from pmo_shared.domain.events import DomainEvent, EventRegistry
 from project_svc.domain.values import (
     Amount,
     CurrencyCode,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from pmo_shared.aggregate import Aggregate, applies
+from pmo_shared.domain.aggregate import Aggregate, applies
 from project_svc.domain import events as ev
 from project_svc.domain.errors import (
     InvalidTransitionError,

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from pmo_shared.aggregate import Aggregate, applies
+from pmo_shared.domain.aggregate import Aggregate, applies
 from project_svc.domain import events as ev
 from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from pmo_shared.problems import Problem, problem_response
+from pmo_shared.web.problems import Problem, problem_response
 from reporting_svc.application.reports import ReportNotFoundError
 from reporting_svc.application.supervisor import NoLiveGenerationError
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Depends, status
 
-from pmo_shared.auth import Principal, Role, require_roles
-from pmo_shared.problems import Problem
+from pmo_shared.web.auth import Principal, Role, require_roles
+from pmo_shared.web.problems import Problem
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Supervisor
 from reporting_svc.application.supervisor import GenerationStatus

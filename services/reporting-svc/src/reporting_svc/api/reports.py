@@ -8,10 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from pmo_shared.auth import CurrentPrincipal
-from pmo_shared.bodies import QueryText
-from pmo_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from pmo_shared.problems import Problem
+from pmo_shared.web.auth import CurrentPrincipal
+from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
+from pmo_shared.web.problems import Problem
+from pmo_shared.web.requests import QueryText
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Reports
 from reporting_svc.application.reports import OfficeReport, ProjectReport

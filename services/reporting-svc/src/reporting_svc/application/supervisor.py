@@ -13,9 +13,9 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared.aio import wait_any
-from pmo_shared.consumer import ConsumerRunner
-from pmo_shared.db import create_engine_for
+from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.consumer import ConsumerRunner
+from pmo_shared.tasks import wait_any
 from reporting_svc.application.offsets import OffsetReader, PartitionOffsets
 from reporting_svc.events import registry
 from reporting_svc.readmodel import generations

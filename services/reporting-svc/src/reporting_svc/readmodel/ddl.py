@@ -3,7 +3,7 @@ fills fresh tables while queries keep reading the live ones, and switching is on
 
 from __future__ import annotations
 
-from pmo_shared.schema import CONSUMER_DDL
+from pmo_shared.eventstore.ddl import CONSUMER_DDL
 
 TABLES: tuple[str, ...] = (
     """

@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pmo_shared.bulk import BulkStatement
-from pmo_shared.events import DomainEvent, EventEnvelope
-from pmo_shared.topics import PROJECT_EVENTS_TOPIC
+from pmo_shared.database.bulk import BulkStatement
+from pmo_shared.domain.events import DomainEvent, EventEnvelope
+from pmo_shared.messaging.topics import PROJECT_EVENTS_TOPIC
 from reporting_svc import events as ev
 
 PROJECTION_NAME = "project-reports"

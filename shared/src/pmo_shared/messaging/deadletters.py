@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pmo_shared.events import EventEnvelope
+from pmo_shared.domain.events import EventEnvelope
 
 log = structlog.get_logger(__name__)
 

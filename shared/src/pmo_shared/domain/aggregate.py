@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
-from pmo_shared.events import DomainEvent
+from pmo_shared.domain.events import DomainEvent
 
 F = TypeVar("F", bound=Callable[..., None])
 

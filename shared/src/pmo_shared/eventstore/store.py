@@ -21,8 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pmo_shared import metrics
-from pmo_shared.events import DomainEvent, EventEnvelope, EventMetadata
+from pmo_shared.domain.events import DomainEvent, EventEnvelope, EventMetadata
+from pmo_shared.telemetry import metrics
 
 
 class ConcurrencyError(Exception):

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import orjson
 
-from pmo_shared.events import EventEnvelope, InvalidEventError
+from pmo_shared.domain.events import EventEnvelope, InvalidEventError
 
 Headers = list[tuple[str, bytes]]
 

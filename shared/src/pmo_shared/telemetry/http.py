@@ -10,7 +10,7 @@ from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pmo_shared.logs import correlation_scope
+from pmo_shared.telemetry.logs import correlation_scope
 
 CORRELATION_HEADER = "X-Correlation-ID"
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})

@@ -20,8 +20,8 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from pmo_shared.problems import Problem
 from pmo_shared.settings import ServiceSettings
+from pmo_shared.web.problems import Problem
 
 log = structlog.get_logger(__name__)
 

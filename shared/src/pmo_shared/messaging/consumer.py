@@ -25,18 +25,19 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pmo_shared import cloudevents, metrics
-from pmo_shared.aio import wait_any
-from pmo_shared.deadletters import DeadLetter, DeadLetterSink
-from pmo_shared.events import (
+from pmo_shared.domain.events import (
     DomainEvent,
     EventEnvelope,
     EventRegistry,
     InvalidEventError,
     UnknownEventError,
 )
-from pmo_shared.kafka import create_consumer, create_producer
-from pmo_shared.logs import correlation_scope
+from pmo_shared.messaging import cloudevents
+from pmo_shared.messaging.deadletters import DeadLetter, DeadLetterSink
+from pmo_shared.messaging.kafka import create_consumer, create_producer
+from pmo_shared.tasks import wait_any
+from pmo_shared.telemetry import metrics
+from pmo_shared.telemetry.logs import correlation_scope
 
 log = structlog.get_logger(__name__)
 

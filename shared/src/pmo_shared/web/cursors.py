@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from pmo_shared.problems import Problem
+from pmo_shared.web.problems import Problem
 
 
 def encode_cursor(value: str) -> str:

@@ -12,12 +12,17 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared.auth import BEARER_SCHEME_NAME, TokenVerifier, authenticate, install_token_verifier
-from pmo_shared.health import ReadinessCheck, database_check, kafka_check, ops_router
-from pmo_shared.logs import configure_logging
-from pmo_shared.observability import RequestObservabilityMiddleware
-from pmo_shared.problems import install_problem_handlers
 from pmo_shared.settings import ServiceSettings
+from pmo_shared.telemetry.http import RequestObservabilityMiddleware
+from pmo_shared.telemetry.logs import configure_logging
+from pmo_shared.web.auth import (
+    BEARER_SCHEME_NAME,
+    TokenVerifier,
+    authenticate,
+    install_token_verifier,
+)
+from pmo_shared.web.health import ReadinessCheck, database_check, kafka_check, ops_router
+from pmo_shared.web.problems import install_problem_handlers
 
 BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
 """A long-running job (outbox relay, consumer) that runs until the event is set."""

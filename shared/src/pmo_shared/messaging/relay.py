@@ -24,11 +24,12 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pmo_shared import cloudevents, metrics
-from pmo_shared.aio import wait_any
-from pmo_shared.kafka import create_producer
-from pmo_shared.schema import OUTBOX_CHANNEL
-from pmo_shared.store import RecordedEvent, read_outbox_batch, remove_from_outbox
+from pmo_shared.eventstore.ddl import OUTBOX_CHANNEL
+from pmo_shared.eventstore.store import RecordedEvent, read_outbox_batch, remove_from_outbox
+from pmo_shared.messaging import cloudevents
+from pmo_shared.messaging.kafka import create_producer
+from pmo_shared.tasks import wait_any
+from pmo_shared.telemetry import metrics
 
 log = structlog.get_logger(__name__)
 

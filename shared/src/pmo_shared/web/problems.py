@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pmo_shared.logs import get_correlation_id
-from pmo_shared.store import ConcurrencyError
+from pmo_shared.eventstore.store import ConcurrencyError
+from pmo_shared.telemetry.logs import get_correlation_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pmo.example/problems/"

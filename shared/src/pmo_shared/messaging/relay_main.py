@@ -7,10 +7,10 @@ import signal
 
 import structlog
 
-from pmo_shared.db import create_engine_for
-from pmo_shared.relay import OutboxRelay
+from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.relay import OutboxRelay
+from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
 from pmo_shared.settings import KernelSettings
-from pmo_shared.topics import TOPIC_BY_STREAM_TYPE
 
 log = structlog.get_logger(__name__)
 

@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared.problems import Problem, problem_response
+from pmo_shared.web.problems import Problem, problem_response
 
 Probe = Callable[[], Awaitable[None]]
 

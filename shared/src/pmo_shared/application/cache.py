@@ -13,9 +13,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pmo_shared import store
-from pmo_shared.aggregate import Aggregate
-from pmo_shared.events import EventRegistry
+from pmo_shared.domain.aggregate import Aggregate
+from pmo_shared.domain.events import EventRegistry
+from pmo_shared.eventstore import store
 
 A = TypeVar("A", bound=Aggregate)
 

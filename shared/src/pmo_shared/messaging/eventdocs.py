@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pmo_shared.events import EventRegistry
+from pmo_shared.domain.events import EventRegistry
 
 _HEADERS = {
     "ce_specversion": "CloudEvents version, always 1.0",

@@ -1,0 +1,1 @@
+"""The application layer every write service shares: callers, units of work, command handlers."""

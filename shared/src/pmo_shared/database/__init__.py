@@ -1,0 +1,1 @@
+"""The engine, bulk statements and migrations of a service's PostgreSQL schema."""

@@ -1,0 +1,1 @@
+"""What a service's domain builds on: aggregates, versioned events, refusals, values."""

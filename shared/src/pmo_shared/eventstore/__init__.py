@@ -1,0 +1,1 @@
+"""The event store: append at an expected version with the outbox, read streams."""

@@ -1,0 +1,1 @@
+"""Kafka: CloudEvents, topics, the outbox relay, the consumer runner, dead letters, event docs."""

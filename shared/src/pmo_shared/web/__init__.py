@@ -1,0 +1,1 @@
+"""HTTP: the service app, authentication, problem details, ops routes, request helpers."""
