@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
@@ -40,6 +40,43 @@ class RecordedEvent:
 
     position: int
     envelope: EventEnvelope
+
+
+class EventStore(Protocol):
+    """One unit of work's view of a service's event store: what it appends becomes visible to
+    others only when the unit of work commits. `PostgresEventStore` is the real one;
+    `pmo_shared.eventstore.memory` has one in memory for unit tests, which passes the same
+    test suite."""
+
+    async def append(
+        self,
+        *,
+        stream_type: str,
+        stream_id: UUID,
+        expected_version: int,
+        events: Sequence[DomainEvent],
+        metadata: EventMetadata,
+        occurred_at: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """Append `events` at `expected_version` (0 = a new stream); `ConcurrencyError` if
+        the stream is elsewhere."""
+        ...
+
+    async def read_stream(
+        self,
+        *,
+        stream_id: UUID,
+        tenant_id: str,
+        as_of: datetime | None = None,
+        after_version: int = 0,
+    ) -> list[RecordedEvent]:
+        """A stream's events in version order, only the tenant's, only those occurred by
+        `as_of`, only those after `after_version`."""
+        ...
+
+    async def stream_version(self, *, stream_id: UUID) -> int:
+        """The current version of a stream (0 when it has none)."""
+        ...
 
 
 _APPEND = text(
@@ -215,3 +252,52 @@ async def remove_from_outbox(conn: AsyncConnection, *, positions: Sequence[int])
         text("DELETE FROM outbox WHERE position = ANY(CAST(:p AS bigint[]))"),
         {"p": list(positions)},
     )
+
+
+class PostgresEventStore:
+    """The event store inside one PostgreSQL transaction (the connection's)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def append(
+        self,
+        *,
+        stream_type: str,
+        stream_id: UUID,
+        expected_version: int,
+        events: Sequence[DomainEvent],
+        metadata: EventMetadata,
+        occurred_at: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """See `append`."""
+        return await append(
+            self.conn,
+            stream_type=stream_type,
+            stream_id=stream_id,
+            expected_version=expected_version,
+            events=events,
+            metadata=metadata,
+            occurred_at=occurred_at,
+        )
+
+    async def read_stream(
+        self,
+        *,
+        stream_id: UUID,
+        tenant_id: str,
+        as_of: datetime | None = None,
+        after_version: int = 0,
+    ) -> list[RecordedEvent]:
+        """See `read_stream`."""
+        return await read_stream(
+            self.conn,
+            stream_id=stream_id,
+            tenant_id=tenant_id,
+            as_of=as_of,
+            after_version=after_version,
+        )
+
+    async def stream_version(self, *, stream_id: UUID) -> int:
+        """See `stream_version`."""
+        return await stream_version(self.conn, stream_id=stream_id)
