@@ -5,9 +5,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pmo_shared.eventstore.memory import InMemoryEventStore
 from pmo_shared.testing import required_env
 
-from .kit import create_schema, create_topic, drop_schema
+from .kit import PostgresBackend, StoreBackend, create_schema, create_topic, drop_schema
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +37,13 @@ async def engine(store_schema: tuple[str, AsyncEngine]) -> AsyncEngine:
 @pytest.fixture
 async def topic(kafka_servers: str) -> str:
     return await create_topic(kafka_servers)
+
+
+@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.integration), "memory"])
+def store_backend(request: pytest.FixtureRequest) -> StoreBackend:
+    """The event store suite's backend: the PostgreSQL store in a fresh schema (needs the test
+    stack), or a fresh in-memory store (needs nothing)."""
+    if request.param == "memory":
+        return InMemoryEventStore()
+    engine: AsyncEngine = request.getfixturevalue("engine")
+    return PostgresBackend(engine)

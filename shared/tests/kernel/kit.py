@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -18,6 +20,7 @@ from pmo_shared.database.engine import create_engine_for
 from pmo_shared.domain.events import DomainEvent, EventEnvelope, EventMetadata, EventRegistry
 from pmo_shared.eventstore import store
 from pmo_shared.eventstore.ddl import CONSUMER_DDL, EVENT_STORE_DDL
+from pmo_shared.eventstore.store import EventStore, PostgresEventStore
 from pmo_shared.messaging import cloudevents
 
 registry = EventRegistry()
@@ -39,6 +42,43 @@ async def append_counter(
     async with engine.begin() as conn:
         await store.append(
             conn,
+            stream_type="counter",
+            stream_id=stream,
+            expected_version=expected,
+            events=[CounterIncremented(amount=a) for a in amounts],
+            metadata=METADATA,
+        )
+
+
+class StoreBackend(Protocol):
+    """Where the event store suite runs: `transaction()` gives one unit of work's `EventStore`,
+    committed when the block ends normally. `InMemoryEventStore` is one as it is."""
+
+    def transaction(self) -> AbstractAsyncContextManager[EventStore]:
+        """One transaction's view of the store."""
+        ...
+
+
+class PostgresBackend:
+    """The PostgreSQL event store as a `StoreBackend`: one `engine.begin()` per transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[EventStore]:
+        """A PostgreSQL transaction's `PostgresEventStore`."""
+        async with self.engine.begin() as conn:
+            yield PostgresEventStore(conn)
+
+
+async def append_amounts(
+    backend: StoreBackend, stream: uuid.UUID, expected: int, *amounts: int
+) -> None:
+    """`append_counter` on any `StoreBackend`: one CounterIncremented per amount, in one
+    transaction."""
+    async with backend.transaction() as events:
+        await events.append(
             stream_type="counter",
             stream_id=stream,
             expected_version=expected,
@@ -122,6 +162,12 @@ class CountingProjection:
         if result.first() is None:
             raise AssertionError(f"version {envelope.stream_version} arrived out of order")
 
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Nothing buffered: `apply` writes directly."""
+
+    def reset(self) -> None:
+        """Nothing buffered: `apply` writes directly."""
+
 
 class BufferedCountingProjection(CountingProjection):
     """The same read model, written in bulk at the end of each batch (`flush`)."""
@@ -201,3 +247,17 @@ async def read_topic(
 def envelopes(messages: list[Any]) -> list[EventEnvelope]:
     """Decode CloudEvents messages."""
     return [cloudevents.decode(m.value, m.headers) for m in messages]
+
+
+def outbox_backlog(service: str) -> float | None:
+    """The `pmo_outbox_backlog` gauge of a service in this process (None until first set)."""
+    return REGISTRY.get_sample_value("pmo_outbox_backlog", {"service": service})
+
+
+def backlog_shows(service: str, expected: int) -> Callable[[], Awaitable[bool]]:
+    """A check for `eventually`: the service's backlog gauge reads `expected`."""
+
+    async def check() -> bool:
+        return outbox_backlog(service) == expected
+
+    return check

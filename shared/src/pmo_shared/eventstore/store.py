@@ -21,12 +21,22 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pmo_shared.database.errors import unique_violation
+from pmo_shared.domain.errors import Refusal
 from pmo_shared.domain.events import DomainEvent, EventEnvelope, EventMetadata
 from pmo_shared.telemetry import metrics
 
 
-class ConcurrencyError(Exception):
-    """The stream is not at the version the writer expected."""
+class ConcurrencyError(Refusal):
+    """The stream is not at the version the writer expected (409: reload and retry)."""
+
+    status = 409
+    code = "concurrency-conflict"
+    title = "Concurrent modification"
+
+    def problem_detail(self) -> str:
+        """What the caller should do; the stream and version stay in the log."""
+        return "The resource was changed by another request; reload it and retry."
 
     def __init__(self, stream_id: UUID, expected_version: int) -> None:
         super().__init__(f"stream {stream_id} is not at version {expected_version}")
@@ -103,6 +113,8 @@ _APPEND = text(
     SELECT position, stream_version FROM inserted ORDER BY stream_version
     """
 )
+
+_STREAM_VERSION_KEY = "events_stream_version_key"  # the unique (stream_id, stream_version)
 
 _READ_STREAM = text(
     """
@@ -183,7 +195,7 @@ async def append(
     try:
         rows = (await conn.execute(_APPEND, params)).all()
     except IntegrityError as exc:
-        if "events_stream_version_key" in str(exc.orig):
+        if unique_violation(exc) == _STREAM_VERSION_KEY:
             metrics.APPEND_CONFLICTS.labels(stream_type).inc()
             raise ConcurrencyError(stream_id, expected_version) from exc
         raise
