@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pmo_shared.eventstore import store
 from pmo_shared.messaging.relay import OutboxRelay
 
-from .kit import METADATA, CounterIncremented, create_topic, eventually, read_topic
+from .kit import (
+    METADATA,
+    CounterIncremented,
+    backlog_shows,
+    create_topic,
+    eventually,
+    outbox_backlog,
+    read_topic,
+)
 from .test_relay import assert_complete_and_ordered, outbox_size
 
 pytestmark = pytest.mark.integration
@@ -102,9 +110,11 @@ async def test_appends_survive_a_broker_crash_and_the_outbox_drains_after_restar
         killed.set()
         await asyncio.wait_for(appending, timeout=120)  # appends never needed Kafka
         assert await outbox_size(engine) > 0
+        await eventually(_backlog_is_outbox(engine), what="the backlog gauge during the outage")
 
         broker.run("start")
         await eventually(_drained(engine), timeout=120, what="outbox drained after restart")
+        await eventually(backlog_shows("outage-test", 0), what="the drained backlog measured")
         expected = len(streams) * rounds
         messages = await read_topic(broker.servers, topic, until=lambda m: len(m) >= expected)
     finally:
@@ -116,5 +126,12 @@ async def test_appends_survive_a_broker_crash_and_the_outbox_drains_after_restar
 def _drained(engine: AsyncEngine) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
         return await outbox_size(engine) == 0
+
+    return check
+
+
+def _backlog_is_outbox(engine: AsyncEngine) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return outbox_backlog("outage-test") == await outbox_size(engine) > 0
 
     return check

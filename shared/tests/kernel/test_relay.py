@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pmo_shared.eventstore import store
 from pmo_shared.messaging.relay import OutboxRelay
 
-from .kit import METADATA, CounterIncremented, envelopes, eventually, read_topic
+from .kit import (
+    METADATA,
+    CounterIncremented,
+    backlog_shows,
+    envelopes,
+    eventually,
+    read_topic,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -197,3 +207,96 @@ async def test_the_relay_wakes_on_commit_not_on_its_poll(
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
+
+
+@contextlib.contextmanager
+def unreachable_broker() -> Iterator[str]:
+    """A loopback address where no broker answers: the port is bound (so nobody else takes it
+    during the test) but never listens, so every connection attempt is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextlib.asynccontextmanager
+async def relaying(
+    engine: AsyncEngine, service: str, servers: str, topic: str
+) -> AsyncIterator[None]:
+    """An `OutboxRelay` running in this process for the duration of an `async with`."""
+    stop = asyncio.Event()
+    relay = OutboxRelay(
+        engine,
+        service=service,
+        bootstrap_servers=servers,
+        topic_for=lambda _: topic,
+        poll_interval=0.2,
+        retry_backoff=0.2,
+        backlog_interval=0.1,
+    )
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+def sample(name: str, service: str) -> float | None:
+    return REGISTRY.get_sample_value(name, {"service": service})
+
+
+async def test_the_backlog_gauge_shows_the_outbox_while_the_broker_is_unreachable(
+    engine: AsyncEngine, kafka_servers: str, topic: str
+) -> None:
+    service = f"backlog-{uuid.uuid4().hex[:8]}"
+    streams = [uuid.uuid4() for _ in range(30)]
+    with unreachable_broker() as nowhere:
+        async with relaying(engine, service, nowhere, topic):
+            await eventually(backlog_shows(service, 0), what="the empty outbox measured")
+            await append_round_robin(engine, streams, rounds=10)
+            await eventually(backlog_shows(service, 300), what="the backlog measured")
+            await eventually(_retrying(service), what="the relay retrying without a broker")
+            assert await outbox_size(engine) == 300
+            await eventually(backlog_shows(service, 300), what="the backlog still measured")
+
+    # A relay that reaches the broker drains the outbox, and the gauge follows it down.
+    async with relaying(engine, service, kafka_servers, topic):
+        await eventually(backlog_shows(service, 0), what="the drained outbox measured")
+        assert await outbox_size(engine) == 0
+    messages = await read_topic(kafka_servers, topic, until=lambda m: len(m) >= 300)
+    assert_complete_and_ordered(messages, streams, 10, exactly_once=True)
+
+
+async def test_a_standby_relay_shows_the_backlog_too(
+    engine: AsyncEngine, kafka_servers: str, topic: str
+) -> None:
+    service = f"standby-{uuid.uuid4().hex[:8]}"
+    streams = [uuid.uuid4() for _ in range(20)]
+    async with engine.connect() as leader:
+        # This session stands in for a leader that holds the lock and publishes nothing.
+        await _relay_lock(leader, "pg_advisory_lock")
+        async with relaying(engine, service, kafka_servers, topic):
+            await append_round_robin(engine, streams, rounds=5)
+            await eventually(backlog_shows(service, 100), what="the standby's measurement")
+            assert sample("pmo_relay_active", service) != 1
+            assert await outbox_size(engine) == 100
+
+            # The leader goes away: the standby takes over, drains the outbox, and says so.
+            await _relay_lock(leader, "pg_advisory_unlock")
+            await eventually(backlog_shows(service, 0), what="the drained outbox measured")
+            assert sample("pmo_relay_active", service) == 1
+            assert await outbox_size(engine) == 0
+    messages = await read_topic(kafka_servers, topic, until=lambda m: len(m) >= 100)
+    assert_complete_and_ordered(messages, streams, 5, exactly_once=True)
+
+
+async def _relay_lock(conn: AsyncConnection, function: str) -> None:
+    await conn.execute(text(f"SELECT {function}(hashtext('pmo-relay:' || current_schema()))"))
+    await conn.commit()
+
+
+def _retrying(service: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return (sample("pmo_relay_errors_total", service) or 0) >= 2
+
+    return check

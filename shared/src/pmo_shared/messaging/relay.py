@@ -10,6 +10,11 @@ in between republishes the batch: consumers deduplicate by event id, so "at leas
 "exactly once" in every read model. Order within a stream holds because the outbox is read in
 position order, a stream's positions increase with its versions, and the idempotent producer
 keeps per-partition order across retries.
+
+Every relay process, leader or standby, counts the outbox in a small loop of its own, once per
+`backlog_interval`, into `pmo_outbox_backlog`: the gauge shows the events still waiting
+whatever the relay is doing (publishing, standing by, retrying against a broker that is down),
+and the publishing path never pays a query for it.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class OutboxRelay:
         batch_size: int = 1000,
         poll_interval: float = 1.0,
         retry_backoff: float = 1.0,
+        backlog_interval: float = 1.0,
     ) -> None:
         self._engine = engine
         self._service = service
@@ -57,11 +63,13 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._retry_backoff = retry_backoff
+        self._backlog_interval = backlog_interval
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; survives database and broker outages by retrying."""
+        backlog = asyncio.create_task(self._watch_backlog(stop))
         try:
             while not stop.is_set():
                 try:
@@ -76,7 +84,20 @@ class OutboxRelay:
                     await self._drop_producer()
                     await wait_any(stop, timeout=self._retry_backoff)
         finally:
+            if not stop.is_set():  # cancelled: a stop ends the backlog loop by itself
+                backlog.cancel()
+            await asyncio.wait([backlog])
             await self._drop_producer()
+
+    async def _watch_backlog(self, stop: asyncio.Event) -> None:
+        """Measure the outbox once per `backlog_interval` until `stop` is set."""
+        while not stop.is_set():
+            try:
+                await self._record_backlog()
+            except Exception as exc:
+                # The database is away: keep the last value, the next look will correct it.
+                log.warning("relay.backlog_unknown", service=self._service, error=repr(exc))
+            await wait_any(stop, timeout=self._backlog_interval)
 
     @contextlib.asynccontextmanager
     async def _leadership(self) -> AsyncIterator[AsyncConnection | None]:
@@ -115,8 +136,6 @@ class OutboxRelay:
             published = await self.publish_batch()
             if published == self._batch_size:
                 continue
-            if published == 0:
-                await self._record_backlog()
             await wait_any(stop, self._wake, timeout=self._poll_interval)
             # A lost leader connection means a lost lock: find out before publishing more.
             # Commit at once: PostgreSQL holds notifications back from a session that is
