@@ -18,6 +18,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from uuid import UUID
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -33,7 +34,12 @@ from pmo_shared.domain.events import (
     UnknownEventError,
 )
 from pmo_shared.messaging import cloudevents
-from pmo_shared.messaging.deadletters import DeadLetter, DeadLetterSink
+from pmo_shared.messaging.deadletters import (
+    ConsumedMessage,
+    DeadLetter,
+    DeadLetterProducer,
+    DeadLetterSink,
+)
 from pmo_shared.messaging.kafka import create_consumer, create_producer
 from pmo_shared.tasks import wait_any
 from pmo_shared.telemetry import metrics
@@ -43,12 +49,12 @@ log = structlog.get_logger(__name__)
 
 
 class Projection(Protocol):
-    """A read model fed by events. `apply` runs inside the batch's transaction.
+    """A read model fed by events. `apply` and `flush` run inside the batch's transaction.
 
-    A projection may also define `async def flush(self, conn) -> None` and `def reset(self)`:
-    then `apply` may only buffer its writes, `flush` writes them in bulk before the batch
-    commits (the fast path for rebuilds), and `reset` drops what a failed attempt buffered.
-    When a batch has to be retried event by event, `flush` follows every `apply`.
+    `apply` may write directly, or only buffer its writes: `flush` then writes them in bulk
+    before the batch commits (the fast path for rebuilds), and `reset` drops what a failed
+    attempt buffered. When a batch has to be retried event by event, `flush` follows every
+    `apply`. A projection that writes directly implements `flush` and `reset` as no-ops.
     """
 
     name: str
@@ -56,12 +62,22 @@ class Projection(Protocol):
 
     async def apply(
         self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent
-    ) -> None: ...
+    ) -> None:
+        """Apply one event, or buffer its writes."""
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Write what `apply` buffered since the last `flush` or `reset`."""
+
+    def reset(self) -> None:
+        """Drop what `apply` buffered since the last `flush`."""
+
+
+_Batches = dict[TopicPartition, list[ConsumedMessage]]
 
 
 @dataclass(slots=True)
 class _Decoded:
-    message: Any
+    message: ConsumedMessage
     envelope: EventEnvelope | None = None
     event: DomainEvent | None = None
     reason: str | None = None
@@ -75,7 +91,7 @@ class _Outcome:
 
 
 class _ApplyFailedError(Exception):
-    def __init__(self, item: _Decoded, cause: Exception) -> None:
+    def __init__(self, item: _Decoded | None, cause: Exception) -> None:
         super().__init__(str(cause))
         self.item = item
         self.cause = cause
@@ -163,7 +179,7 @@ class ConsumerRunner:
                 await producer.stop()
 
     async def _handle(
-        self, consumer: AIOKafkaConsumer, producer: Any, batches: dict[TopicPartition, list[Any]]
+        self, consumer: AIOKafkaConsumer, producer: DeadLetterProducer, batches: _Batches
     ) -> None:
         messages = [m for tp in sorted(batches, key=str) for m in batches[tp]]
         decoded = [self._decode(m) for m in messages]
@@ -184,7 +200,7 @@ class ConsumerRunner:
         metrics.EVENTS_DUPLICATE.labels(self.name).inc(outcome.duplicates)
         metrics.DEAD_LETTERS.labels(self.name).inc(len(outcome.dead))
 
-    def _decode(self, message: Any) -> _Decoded:
+    def _decode(self, message: ConsumedMessage) -> _Decoded:
         item = _Decoded(message=message)
         try:
             item.envelope = cloudevents.decode(message.value, message.headers)
@@ -194,10 +210,10 @@ class ConsumerRunner:
         return item
 
     async def _apply_batch(
-        self, items: list[_Decoded], producer: Any, *, isolate: bool
+        self, items: list[_Decoded], producer: DeadLetterProducer, *, isolate: bool
     ) -> _Outcome:
         outcome = _Outcome(dead=[i for i in items if i.reason is not None])
-        self._reset()
+        self._projection.reset()
         async with self._engine.begin() as conn:
             fresh = await self._mark_processed(conn, [i for i in items if i.reason is None])
             for item in items:
@@ -233,12 +249,12 @@ class ConsumerRunner:
             except Exception as exc:
                 raise _ApplyFailedError(item, exc) from exc
             return True
-        self._reset()
+        self._projection.reset()
         try:
             async with conn.begin_nested():
                 with correlation_scope(item.envelope.correlation_id):
                     await self._projection.apply(conn, item.envelope, item.event)
-                    await self._flush(conn)
+                    await self._projection.flush(conn)
         except Exception as exc:
             log.warning("consumer.apply_failed", consumer=self.name, error=str(exc))
             item.reason = f"{type(exc).__name__}: {exc}"
@@ -247,22 +263,12 @@ class ConsumerRunner:
 
     async def _flush_batch(self, conn: AsyncConnection) -> None:
         try:
-            await self._flush(conn)
+            await self._projection.flush(conn)
         except Exception as exc:
             # A bulk write cannot say which event broke it: retry the batch event by event.
-            raise _ApplyFailedError(_Decoded(message=None), exc) from exc
+            raise _ApplyFailedError(None, exc) from exc
 
-    def _reset(self) -> None:
-        reset = getattr(self._projection, "reset", None)
-        if reset is not None:
-            reset()
-
-    async def _flush(self, conn: AsyncConnection) -> None:
-        flush = getattr(self._projection, "flush", None)
-        if flush is not None:
-            await flush(conn)
-
-    async def _mark_processed(self, conn: AsyncConnection, items: list[_Decoded]) -> set[Any]:
+    async def _mark_processed(self, conn: AsyncConnection, items: list[_Decoded]) -> set[UUID]:
         if not items:
             return set()
         envelopes = [i.envelope for i in items if i.envelope is not None]
@@ -278,9 +284,7 @@ class ConsumerRunner:
         )
         return {row[0] for row in rows}
 
-    async def _commit_offsets(
-        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]
-    ) -> None:
+    async def _commit_offsets(self, consumer: AIOKafkaConsumer, batches: _Batches) -> None:
         offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batches.items() if msgs}
         self._consumed.update(offsets)
         try:
@@ -299,7 +303,7 @@ class ConsumerRunner:
                 metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
 
 
-def _rewind(consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]) -> None:
+def _rewind(consumer: AIOKafkaConsumer, batches: _Batches) -> None:
     for tp, msgs in batches.items():
         if msgs:
             with contextlib.suppress(IllegalStateError):

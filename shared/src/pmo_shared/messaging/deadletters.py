@@ -5,9 +5,9 @@ transaction, so a redelivered poison message is counted once)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 import structlog
 from sqlalchemy import text
@@ -26,11 +26,48 @@ _RECORD = text(
 )
 
 
+class ConsumedMessage(Protocol):
+    """What the kernel reads of a consumed Kafka record (aiokafka's `ConsumerRecord`, which
+    ships no type hints)."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int: ...
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def value(self) -> bytes | None: ...
+
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+class DeadLetterProducer(Protocol):
+    """What the sink needs of a Kafka producer (aiokafka's `AIOKafkaProducer`): `send` queues
+    the record and returns an awaitable that settles once the broker acknowledged it."""
+
+    async def send(
+        self,
+        topic: str,
+        *,
+        value: bytes | None,
+        key: bytes | None,
+        headers: Sequence[tuple[str, bytes]],
+    ) -> Awaitable[object]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """A consumed message that could not be processed, and why."""
 
-    message: Any
+    message: ConsumedMessage
     envelope: EventEnvelope | None
     reason: str
 
@@ -59,9 +96,9 @@ class DeadLetterSink:
                 },
             )
 
-    async def publish(self, producer: Any, letters: Sequence[DeadLetter]) -> None:
+    async def publish(self, producer: DeadLetterProducer, letters: Sequence[DeadLetter]) -> None:
         """Send them to the dead-letter topic, original key, value and headers kept."""
-        acks = []
+        acks: list[Awaitable[object]] = []
         for letter in letters:
             message = letter.message
             headers = [
