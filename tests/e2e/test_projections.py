@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 
 from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.topics import PROJECT_EVENTS_TOPIC
 from pmo_shared.testing import TokenFor, required_env
 from reporting_svc.readmodel.ddl import CONTENT_TABLES
 
@@ -19,7 +20,7 @@ from .steps import command, new_project, poll
 from .test_project_reports import started_project
 
 pytestmark = pytest.mark.integration
-TOPIC = "pmo.project.events"
+TOPIC = PROJECT_EVENTS_TOPIC
 
 
 async def _messages_of(key: str) -> list[Any]:

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pmo_shared.messaging.topics import DEAD_LETTER_TOPIC
+
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -25,7 +27,7 @@ class KernelSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = Field(min_length=1)
     kafka_topic_partitions: int = Field(default=6, ge=1, le=1000)
-    dead_letter_topic: str = "pmo.dead-letter"
+    dead_letter_topic: str = DEAD_LETTER_TOPIC
     run_relay: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -1,8 +1,12 @@
-"""Small asyncio helpers the long-running loops share."""
+"""Background tasks (the outbox relay, consumers) and the asyncio helpers their loops share."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+"""A long-running job (outbox relay, consumer) that runs until the event is set."""
 
 
 async def wait_any(*events: asyncio.Event, timeout: float | None = None) -> None:

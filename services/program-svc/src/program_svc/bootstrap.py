@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from pmo_shared.database.engine import create_engine
-from pmo_shared.web.app import BackgroundTask, create_service_app
+from pmo_shared.tasks import BackgroundTask
+from pmo_shared.web.app import create_service_app
 from program_svc import __version__
 from program_svc.settings import ProgramSettings
 

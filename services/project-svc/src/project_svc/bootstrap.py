@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pmo_shared.application.cache import AggregateCache
+from pmo_shared.application.handlers import CommandBus
 from pmo_shared.database.engine import create_engine
+from pmo_shared.database.unit_of_work import PostgresUnitsOfWork
 from pmo_shared.messaging.relay import OutboxRelay
 from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
-from pmo_shared.web.app import BackgroundTask, create_service_app
+from pmo_shared.tasks import BackgroundTask
+from pmo_shared.web.app import create_service_app
 from project_svc import __version__
+from project_svc.adapters.rows import PostgresProjectRows
 from project_svc.api import commands, office, routes
-from project_svc.api.errors import install_error_handlers
-from project_svc.application.service import ProjectService
+from project_svc.application.handlers import HANDLERS, ProjectPolicy
 from project_svc.domain.events import registry
 from project_svc.settings import ProjectSettings
 
 
 def bootstrap(settings: ProjectSettings) -> FastAPI:
-    """Build the engine, the service, the outbox relay and the HTTP app of project-svc."""
+    """Build the engine, the command bus, the outbox relay and the HTTP app of project-svc."""
     engine = create_engine(settings)
     background: list[BackgroundTask] = []
     if settings.run_relay:
@@ -37,10 +39,9 @@ def bootstrap(settings: ProjectSettings) -> FastAPI:
         routers=[routes.router, commands.router, office.router],
         background=background,
     )
-    app.state.project_service = ProjectService(
-        engine,
-        large_threshold=settings.large_project_threshold,
-        aggregates=AggregateCache(registry),
+    threshold = settings.large_project_threshold
+    units = PostgresUnitsOfWork(
+        engine, registry, rows=lambda conn: PostgresProjectRows(conn, large_threshold=threshold)
     )
-    install_error_handlers(app)
+    app.state.commands = CommandBus(HANDLERS, units, config=ProjectPolicy(threshold))
     return app

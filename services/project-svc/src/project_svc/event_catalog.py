@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pmo_shared.messaging.eventdocs import EventCatalog
+from pmo_shared.messaging.topics import PROJECT_EVENTS_TOPIC
 from project_svc.domain.events import registry
 
 CATALOG = EventCatalog(
     registry=registry,
-    topic="pmo.project.events",
+    topic=PROJECT_EVENTS_TOPIC,
     title="PMO project events",
     description=(
         "Every fact project-svc records about projects and their Project Offices, in order per "

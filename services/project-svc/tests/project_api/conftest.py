@@ -12,6 +12,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from pmo_shared.messaging.topics import PROJECT_EVENTS_TOPIC
 from pmo_shared.testing import TokenFor, required_env
 
 
@@ -46,7 +47,7 @@ class EventLog:
 async def project_events() -> AsyncIterator[EventLog]:
     log = EventLog()
     consumer = AIOKafkaConsumer(
-        "pmo.project.events",
+        PROJECT_EVENTS_TOPIC,
         bootstrap_servers=required_env("KAFKA_BOOTSTRAP_SERVERS"),
         group_id=None,
         auto_offset_reset="latest",

@@ -8,13 +8,13 @@ from uuid import uuid4
 
 import pytest
 
-from project_svc.domain import events as ev
-from project_svc.domain.errors import (
+from pmo_shared.domain.errors import (
     InvalidTransitionError,
     InvalidValueError,
     NotFoundError,
     RuleViolationError,
 )
+from project_svc.domain import events as ev
 from project_svc.domain.values import PlannedValuePoint, Rag
 
 from .given import ACTIVE_HISTORY, TODAY, baselined, given, proposed, recorded

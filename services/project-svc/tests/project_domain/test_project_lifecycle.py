@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from pmo_shared.domain.errors import InvalidTransitionError, InvalidValueError, RuleViolationError
 from project_svc.domain import events as ev
-from project_svc.domain.errors import InvalidTransitionError, InvalidValueError, RuleViolationError
 from project_svc.domain.project import Project
 
 from .given import ACTIVE_HISTORY, PROJECT_ID, TODAY, approved, baselined, given, proposed, recorded

@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
+from pmo_shared.domain.errors import InvalidTransitionError, NotFoundError, RuleViolationError
 from project_svc.domain import events as ev
-from project_svc.domain.errors import InvalidTransitionError, NotFoundError, RuleViolationError
 from project_svc.domain.project_office import ProjectOffice
 
 from .given import ACTIVE_HISTORY, approved, baselined, given, proposed, recorded

@@ -13,7 +13,7 @@ from hypothesis import given as for_all
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from project_svc.domain.errors import DomainError
+from pmo_shared.domain.errors import DomainError
 from project_svc.domain.events import registry
 from project_svc.domain.project import Project
 from project_svc.domain.values import Rag
@@ -83,7 +83,7 @@ COMMANDS = {
 
 
 def _state(project: Project) -> dict[str, Any]:
-    return {k: v for k, v in vars(project).items() if k not in ("pending", "version")}
+    return {k: v for k, v in vars(project).items() if k not in ("_pending", "version")}
 
 
 @settings(max_examples=300, deadline=None)

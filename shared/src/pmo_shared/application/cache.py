@@ -11,11 +11,9 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.events import EventRegistry
-from pmo_shared.eventstore import store
+from pmo_shared.eventstore.store import EventStore
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -30,7 +28,7 @@ class AggregateCache:
 
     async def load(
         self,
-        conn: AsyncConnection,
+        events: EventStore,
         kind: type[A],
         aggregate_id: UUID,
         *,
@@ -41,21 +39,18 @@ class AggregateCache:
         the caller's until `keep` gives it back."""
         cached = None if as_of is not None else self._idle.pop((tenant_id, aggregate_id), None)
         aggregate = cached if isinstance(cached, kind) else kind(aggregate_id)
-        newer = await store.read_stream(
-            conn,
+        newer = await events.read_stream(
             stream_id=aggregate_id,
             tenant_id=tenant_id,
             as_of=as_of,
             after_version=aggregate.version,
         )
-        for recorded in newer:
-            aggregate.apply(self._registry.decode_envelope(recorded.envelope))
-            aggregate.version += 1
+        aggregate.catch_up(self._registry.decode_envelope(r.envelope) for r in newer)
         return aggregate if aggregate.version else None
 
     def keep(self, aggregate: Aggregate, *, tenant_id: str) -> None:
         """Check an aggregate back in: only one whose state matches its committed events."""
-        if aggregate.pending:
+        if aggregate.collect():
             return
         key = (tenant_id, aggregate.id)
         self._idle[key] = aggregate

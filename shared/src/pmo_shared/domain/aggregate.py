@@ -22,7 +22,12 @@ def applies(event_type: type[DomainEvent]) -> Callable[[F], F]:
 
 
 class Aggregate:
-    """State changes only by applying events; commands record new ones in `pending`."""
+    """State changes only by applying events; commands record new ones, which the unit of work
+    collects, appends and then marks committed. The version and the pending events are kept
+    here and nowhere else."""
+
+    stream_type: ClassVar[str]
+    """The kind of stream this aggregate's events are stored in (and so their topic)."""
 
     # Event type -> the method that folds it; a plain dict lookup, since rebuilding an
     # aggregate applies every event of its stream on every command.
@@ -40,21 +45,25 @@ class Aggregate:
     def __init__(self, aggregate_id: UUID) -> None:
         self.id = aggregate_id
         self.version = 0
-        self.pending: list[DomainEvent] = []
+        self._pending: list[DomainEvent] = []
 
     @classmethod
     def rehydrate(cls, aggregate_id: UUID, history: Iterable[DomainEvent]) -> Self:
         """Fold past events into the state they produced."""
         aggregate = cls(aggregate_id)
-        for event in history:
-            aggregate.apply(event)
-            aggregate.version += 1
+        aggregate.catch_up(history)
         return aggregate
+
+    def catch_up(self, history: Iterable[DomainEvent]) -> None:
+        """Fold stored events that follow the current version."""
+        for event in history:
+            self.apply(event)
+            self.version += 1
 
     def record(self, event: DomainEvent) -> None:
         """Apply a new event and keep it for the unit of work to append."""
         self.apply(event)
-        self.pending.append(event)
+        self._pending.append(event)
 
     def apply(self, event: DomainEvent) -> None:
         """Change state by one event; never fails for an event the aggregate recorded."""
@@ -62,3 +71,17 @@ class Aggregate:
         if fold is None:
             raise TypeError(f"{type(self).__name__} cannot apply {type(event).__name__}")
         fold(self, event)
+
+    @property
+    def pending(self) -> list[DomainEvent]:
+        """The events recorded since the aggregate was loaded or last saved (a copy)."""
+        return list(self._pending)
+
+    def collect(self) -> list[DomainEvent]:
+        """The recorded events to append, at `version` (the version they were recorded on)."""
+        return list(self._pending)
+
+    def mark_committed(self) -> None:
+        """The collected events were appended: they now count in the version."""
+        self.version += len(self._pending)
+        self._pending.clear()

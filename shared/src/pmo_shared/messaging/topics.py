@@ -66,11 +66,6 @@ _NO_ERROR: Final = 0
 _TOPIC_ALREADY_EXISTS: Final = 36
 
 
-def topic_for_stream_type(stream_type: str) -> str:
-    """The topic that carries the events of streams of `stream_type`; KeyError if unknown."""
-    return TOPIC_BY_STREAM_TYPE[stream_type]
-
-
 def topic_configs() -> dict[str, Mapping[str, str]]:
     """Every topic of the system with its topic-level configuration."""
     configs: dict[str, Mapping[str, str]] = dict.fromkeys(EVENT_TOPICS, EVENT_TOPIC_CONFIG)

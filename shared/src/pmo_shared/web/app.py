@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.settings import ServiceSettings
+from pmo_shared.tasks import BackgroundTask
 from pmo_shared.telemetry.http import RequestObservabilityMiddleware
 from pmo_shared.telemetry.logs import configure_logging
 from pmo_shared.web.auth import (
@@ -23,9 +24,6 @@ from pmo_shared.web.auth import (
 )
 from pmo_shared.web.health import ReadinessCheck, database_check, kafka_check, ops_router
 from pmo_shared.web.problems import install_problem_handlers
-
-BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
-"""A long-running job (outbox relay, consumer) that runs until the event is set."""
 
 SHUTDOWN_GRACE_SECONDS = 10.0
 

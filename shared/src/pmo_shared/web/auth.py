@@ -11,8 +11,6 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
@@ -20,8 +18,21 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from pmo_shared.application.caller import Principal, Role
 from pmo_shared.settings import ServiceSettings
 from pmo_shared.web.problems import Problem
+
+__all__ = [
+    "BEARER_SCHEME_NAME",
+    "CurrentPrincipal",
+    "Principal",
+    "Role",
+    "TokenVerifier",
+    "authenticate",
+    "install_token_verifier",
+    "issue_dev_token",
+    "require_roles",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -29,29 +40,6 @@ BEARER_SCHEME_NAME = "bearerAuth"
 LEEWAY_SECONDS = 30
 VERIFIED_CACHE_SIZE = 4096
 _REALM = 'Bearer realm="pmo"'
-
-
-class Role(StrEnum):
-    """What a caller may be allowed to do, as carried in the token's `roles` claim."""
-
-    PROJECT_MANAGER = "project_manager"
-    PROGRAM_MANAGER = "program_manager"
-    PORTFOLIO_MANAGER = "portfolio_manager"
-    PMO = "pmo"
-    VIEWER = "viewer"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller."""
-
-    subject: str
-    tenant: str
-    roles: frozenset[Role]
-
-    def has_any_role(self, *roles: Role) -> bool:
-        """Whether the caller holds at least one of `roles`."""
-        return not self.roles.isdisjoint(roles)
 
 
 class TokenVerifier:
@@ -226,9 +214,3 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
         return principal
 
     return caller_with_role
-
-
-def ensure_same_tenant(principal: Principal, tenant_id: str, *, detail: str | None = None) -> None:
-    """Refuse another tenant's object with the 404 a missing object gets, so it stays unseen."""
-    if principal.tenant != tenant_id:
-        raise Problem(404, detail=detail)

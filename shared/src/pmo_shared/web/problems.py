@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pmo_shared.eventstore.store import ConcurrencyError
+from pmo_shared.domain.errors import Refusal
 from pmo_shared.telemetry.logs import get_correlation_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -120,13 +120,15 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return problem_response(problem, instance=request.url.path)
 
 
-async def _on_concurrency_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ConcurrencyError)
+async def _on_refusal(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refusal)
     problem = Problem(
-        409,
-        slug="concurrency-conflict",
-        title="Concurrent modification",
-        detail="The resource was changed by another request; reload it and retry.",
+        exc.status,
+        slug=exc.code,
+        title=exc.title,
+        detail=exc.problem_detail(),
+        extra=exc.problem_extra(),
+        headers=exc.problem_headers(),
     )
     return problem_response(problem, instance=request.url.path)
 
@@ -168,5 +170,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(ConcurrencyError, _on_concurrency_error)
+    # Every refusal of the domain and the application (and the store's concurrency conflict)
+    # declares its own status and problem type.
+    app.add_exception_handler(Refusal, _on_refusal)
     app.add_middleware(UnhandledErrorMiddleware)

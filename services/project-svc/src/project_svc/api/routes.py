@@ -1,48 +1,57 @@
-"""HTTP routes of projects: create, read, list, audit trail, and task-based commands."""
+"""HTTP routes of projects: create, read, list, audit trail."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
+from pmo_shared.web.commands import CallerDep, IdempotencyKey, etag
 from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
 from pmo_shared.web.requests import QueryText
 from project_svc.api import schemas
-from project_svc.api.deps import CallerDep, Service
-from project_svc.api.views import etag, project_read
+from project_svc.api.deps import Bus, ProjectBus
+from project_svc.api.views import project_read
+from project_svc.application import commands as c
+from project_svc.application import queries
 from project_svc.domain.project import Project
 from project_svc.domain.values import ProjectStatus
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
-IdempotencyKey = Annotated[
-    str | None, Header(min_length=1, max_length=200, description="makes the create safe to retry")
-]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.ProjectRead)
 async def propose_project(
     body: schemas.ProjectCreate,
-    service: Service,
+    bus: Bus,
     caller: CallerDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> schemas.ProjectRead:
     """Propose a project (honours Idempotency-Key)."""
-    proposal = await service.propose(
-        caller, body.model_dump(mode="json"), idempotency_key=idempotency_key
+    command = c.ProposeProject(
+        code=body.code,
+        name=body.name,
+        description=body.description,
+        manager=body.manager,
+        sponsor=body.sponsor,
+        methodology=body.methodology,
+        currency=body.currency,
+        flagged_large=body.flagged_large,
+        idempotency_key=idempotency_key,
     )
+    proposal = await bus.execute(command, caller)
     response.headers["Location"] = f"/v1/projects/{proposal.project.id}"
     if proposal.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return _read(service, proposal.project, response)
+    return _read(bus, proposal.project, response)
 
 
 @router.get("", response_model=schemas.ProjectPage)
 async def list_projects(
-    service: Service,
+    bus: Bus,
     caller: CallerDep,
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
     manager: Annotated[QueryText | None, Query()] = None,
@@ -51,8 +60,14 @@ async def list_projects(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.ProjectPage:
     """The tenant's projects, filtered, in creation order, a page at a time."""
-    rows = await service.list_projects(
-        caller, status=status_, manager=manager, large=large, after=_cursor(cursor), limit=limit
+    rows = await queries.list_projects(
+        bus,
+        caller,
+        status=status_,
+        manager=manager,
+        large=large,
+        after=_cursor(cursor),
+        limit=limit,
     )
     items = [schemas.ProjectSummary.model_validate(row, from_attributes=True) for row in rows]
     more = len(rows) == limit
@@ -62,7 +77,7 @@ async def list_projects(
 @router.get("/{project_id}", response_model=schemas.ProjectRead)
 async def get_project(
     project_id: UUID,
-    service: Service,
+    bus: Bus,
     caller: CallerDep,
     response: Response,
     as_of: Annotated[
@@ -71,22 +86,20 @@ async def get_project(
 ) -> schemas.ProjectRead:
     """A project now (with its ETag), or as it was at `as_of`."""
     when = as_of.replace(tzinfo=as_of.tzinfo or UTC) if as_of else None
-    project = await service.get(caller, project_id, as_of=when)
-    return _read(service, project, response)
+    project = await queries.get_project(bus, caller, project_id, as_of=when)
+    return _read(bus, project, response)
 
 
 @router.get("/{project_id}/events", response_model=list[schemas.EventRead])
-async def project_events(
-    project_id: UUID, service: Service, caller: CallerDep
-) -> list[schemas.EventRead]:
+async def project_events(project_id: UUID, bus: Bus, caller: CallerDep) -> list[schemas.EventRead]:
     """The project's audit trail: every event, oldest first."""
-    envelopes = await service.history(caller, project_id)
+    envelopes = await queries.project_history(bus, caller, project_id)
     return [schemas.EventRead.model_validate(e.model_dump()) for e in envelopes]
 
 
-def _read(service: Any, project: Project, response: Response) -> schemas.ProjectRead:
+def _read(bus: ProjectBus, project: Project, response: Response) -> schemas.ProjectRead:
     response.headers["ETag"] = etag(project.version)
-    return project_read(project, large_threshold=service.large_threshold)
+    return project_read(project, large_threshold=bus.config.large_threshold)
 
 
 def _encode(seq: int) -> str:

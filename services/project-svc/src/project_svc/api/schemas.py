@@ -9,23 +9,20 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from pmo_shared.web.requests import RequestBody
-from project_svc.domain.events import OfficeReportKind
-from project_svc.domain.values import (
+from pmo_shared.domain.values import (
     Amount,
     CurrencyCode,
     LongText,
-    Methodology,
     NonNegativeAmount,
     Percent,
-    PlannedValuePoint,
     PositiveAmount,
     Probability,
-    ProjectStatus,
-    Rag,
     Text,
     UserId,
 )
+from pmo_shared.web.requests import RequestBody
+from project_svc.domain.events import OfficeReportKind
+from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 
 Reason = Annotated[str, Field(max_length=2000)]
 

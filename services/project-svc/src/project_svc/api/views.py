@@ -10,11 +10,6 @@ from project_svc.domain.project_office import ProjectOffice
 from project_svc.domain.project_state import Baseline
 
 
-def etag(version: int) -> str:
-    """The ETag of an aggregate at a version."""
-    return f'"{version}"'
-
-
 def _baseline(b: Baseline) -> schemas.BaselineRead:
     return schemas.BaselineRead(
         number=b.number,

@@ -13,20 +13,18 @@ from uuid import UUID
 from pydantic import Field
 
 from pmo_shared.domain.events import DomainEvent, EventRegistry
-from project_svc.domain.values import (
+from pmo_shared.domain.values import (
     Amount,
     CurrencyCode,
     LongText,
-    Methodology,
     NonNegativeAmount,
     Percent,
-    PlannedValuePoint,
     PositiveAmount,
     Probability,
-    Rag,
     Text,
     UserId,
 )
+from project_svc.domain.values import Methodology, PlannedValuePoint, Rag
 
 registry = EventRegistry()
 

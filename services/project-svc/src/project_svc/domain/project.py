@@ -7,15 +7,15 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from project_svc.domain import events as ev
-from project_svc.domain.errors import (
+from pmo_shared.domain.errors import (
     InvalidTransitionError,
     InvalidValueError,
     NotFoundError,
     RuleViolationError,
 )
+from project_svc.domain import events as ev
 from project_svc.domain.project_state import Milestone, ProjectState
-from project_svc.domain.values import PlannedValuePoint, ProjectStatus, Rag
+from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 
 S = ProjectStatus
 OPEN = (S.PROPOSED, S.APPROVED, S.ACTIVE, S.ON_HOLD)
@@ -29,11 +29,34 @@ class Project(ProjectState):
 
     # -- commands ------------------------------------------------------------------------
     @classmethod
-    def propose(cls, project_id: UUID, **details: object) -> Project:
-        """Propose a new project (code, name, description, manager, sponsor, methodology,
-        currency, flagged_large)."""
+    def propose(
+        cls,
+        project_id: UUID,
+        *,
+        code: str,
+        name: str,
+        description: str,
+        manager: str,
+        sponsor: str,
+        methodology: Methodology,
+        currency: str,
+        flagged_large: bool,
+    ) -> Project:
+        """Propose a new project."""
         project = cls(project_id)
-        project.record(ev.ProjectProposed.model_validate({"project_id": project_id, **details}))
+        project.record(
+            ev.ProjectProposed(
+                project_id=project_id,
+                code=code,
+                name=name,
+                description=description,
+                manager=manager,
+                sponsor=sponsor,
+                methodology=methodology,
+                currency=currency,
+                flagged_large=flagged_large,
+            )
+        )
         return project
 
     def set_baseline(

@@ -1,57 +1,28 @@
 """The Project Office: a temporary unit attached to one large project, disbanded when the
-project ends. It never outlives its project."""
+project ends. It never outlives its project. Its state and fold are in `office_state`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from uuid import UUID, uuid4
 
-from pmo_shared.domain.aggregate import Aggregate, applies
-from project_svc.domain import events as ev
-from project_svc.domain.errors import (
+from pmo_shared.domain.errors import (
     InvalidTransitionError,
     NotFoundError,
     RuleViolationError,
 )
+from project_svc.domain import events as ev
+from project_svc.domain.office_state import OfficeReport, OfficeState, ProjectOfficeState
 from project_svc.domain.project import Project
 from project_svc.domain.values import ProjectStatus
-
-
-class OfficeState(StrEnum):
-    """Where a Project Office is in its short life."""
-
-    ESTABLISHED = "established"
-    DISBANDED = "disbanded"
-
 
 CAN_HAVE_OFFICE = (ProjectStatus.APPROVED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
 
 
-@dataclass(slots=True, frozen=True)
-class OfficeReport:
-    report_id: UUID
-    kind: str
-    period_end: date
-
-
-class ProjectOffice(Aggregate):
-    """Data analysis, reports, metric monitoring and documentation for one large project."""
-
-    def __init__(self, aggregate_id: UUID) -> None:
-        super().__init__(aggregate_id)
-        self.state = OfficeState.ESTABLISHED
-        self.project_id: UUID | None = None
-        self.lead = ""
-        self.reporting_cadence_days = 0
-        self.charter = ""
-        self.staff: dict[str, str] = {}
-        self.reports: list[OfficeReport] = []
-        self.document_count = 0
-        self.disband_reason: str | None = None
-        self.disbanded_automatically = False
+class ProjectOffice(ProjectOfficeState):
+    """Data analysis, reports, metric monitoring and documentation for one large project: its
+    commands check the rules, then record events."""
 
     @classmethod
     def establish(
@@ -144,31 +115,5 @@ class ProjectOffice(Aggregate):
                 allowed_from=(OfficeState.ESTABLISHED.value,),
             )
 
-    @applies(ev.ProjectOfficeEstablished)
-    def _on_project_office_established(self, e: ev.ProjectOfficeEstablished) -> None:
-        self.project_id, self.lead, self.charter = e.project_id, e.lead, e.charter
-        self.reporting_cadence_days = e.reporting_cadence_days
 
-    @applies(ev.OfficeStaffAssigned)
-    def _on_office_staff_assigned(self, e: ev.OfficeStaffAssigned) -> None:
-        self.staff[e.user_id] = e.role
-
-    @applies(ev.OfficeStaffReleased)
-    def _on_office_staff_released(self, e: ev.OfficeStaffReleased) -> None:
-        del self.staff[e.user_id]
-
-    @applies(ev.OfficeReportPublished)
-    def _on_office_report_published(self, e: ev.OfficeReportPublished) -> None:
-        self.reports.append(OfficeReport(e.report_id, e.kind, e.period_end))
-
-    @applies(ev.OfficeDocumentFiled)
-    def _on_office_document_filed(self, e: ev.OfficeDocumentFiled) -> None:
-        self.document_count += 1
-
-    @applies(ev.ProjectOfficeDisbanded)
-    def _on_project_office_disbanded(self, e: ev.ProjectOfficeDisbanded) -> None:
-        self.state = OfficeState.DISBANDED
-        self.disband_reason, self.disbanded_automatically = e.reason, e.automatic
-
-
-__all__ = ["CAN_HAVE_OFFICE", "OfficeState", "ProjectOffice"]
+__all__ = ["CAN_HAVE_OFFICE", "OfficeReport", "OfficeState", "ProjectOffice"]

@@ -44,6 +44,8 @@ class Risk:
 class ProjectState(Aggregate):
     """A project's facts, changed only by applying its events."""
 
+    stream_type = ev.PROJECT
+
     def __init__(self, aggregate_id: UUID) -> None:
         super().__init__(aggregate_id)
         self.status = S.PROPOSED

@@ -1,0 +1,149 @@
+"""project-svc's query rows in PostgreSQL: the project list and each project's offices, written
+in the same transaction as the events they reflect."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pmo_shared.database.errors import unique_violation
+from pmo_shared.domain.aggregate import Aggregate
+from pmo_shared.domain.errors import RuleViolationError
+from pmo_shared.eventstore.store import RecordedEvent
+from project_svc.adapters.tables import project_offices, projects
+from project_svc.application.ports import ProjectListing
+from project_svc.domain.project import Project
+from project_svc.domain.project_office import ProjectOffice
+
+_UPSERT_PROJECT = text(
+    """
+    INSERT INTO projects (project_id, seq, tenant_id, code, name, status, manager, large,
+                          budget_at_completion, currency, version, updated_at)
+    VALUES (:project_id, :seq, :tenant_id, :code, :name, :status, :manager, :large,
+            :budget_at_completion, :currency, :version, now())
+    ON CONFLICT (project_id) DO UPDATE SET
+        name = EXCLUDED.name, status = EXCLUDED.status, manager = EXCLUDED.manager,
+        large = EXCLUDED.large, budget_at_completion = EXCLUDED.budget_at_completion,
+        currency = EXCLUDED.currency, version = EXCLUDED.version, updated_at = now()
+    """
+)
+
+
+class DuplicateCodeError(RuleViolationError):
+    """Another project of the tenant already uses this code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"a project with code {code!r} already exists")
+
+
+class PostgresProjectRows:
+    """`ProjectRows` on one connection (its transaction)."""
+
+    def __init__(self, conn: AsyncConnection, *, large_threshold: Decimal) -> None:
+        self._conn = conn
+        self._threshold = large_threshold
+        self._upserts: dict[type[Aggregate], Callable[[Any, list[RecordedEvent]], Awaitable[None]]]
+        self._upserts = {Project: self._project_saved, ProjectOffice: self._office_saved}
+
+    async def saved(self, aggregate: Aggregate, recorded: Sequence[RecordedEvent]) -> None:
+        """Refresh the row of the project or office just saved."""
+        await self._upserts[type(aggregate)](aggregate, list(recorded))
+
+    async def _project_saved(self, project: Project, recorded: list[RecordedEvent]) -> None:
+        row = {
+            "project_id": project.id,
+            "seq": recorded[0].position,
+            "tenant_id": recorded[0].envelope.tenant_id,
+            "code": project.code,
+            "name": project.name,
+            "status": project.status.value,
+            "manager": project.manager,
+            "large": project.is_large(self._threshold),
+            "budget_at_completion": (
+                project.baseline.budget_at_completion if project.baseline else None
+            ),
+            "currency": project.currency,
+            "version": project.version,
+        }
+        try:
+            await self._conn.execute(_UPSERT_PROJECT, row)
+        except IntegrityError as exc:
+            if unique_violation(exc) == "projects_tenant_code_key":
+                raise DuplicateCodeError(project.code) from exc
+            raise
+
+    async def _office_saved(self, office: ProjectOffice, recorded: list[RecordedEvent]) -> None:
+        row = {
+            "office_id": office.id,
+            "project_id": office.project_id,
+            "tenant_id": recorded[0].envelope.tenant_id,
+            "state": office.state.value,
+            "version": office.version,
+        }
+        statement = insert(project_offices).values(row)
+        statement = statement.on_conflict_do_update(
+            index_elements=[project_offices.c.office_id],
+            set_={"state": statement.excluded.state, "version": statement.excluded.version},
+        )
+        try:
+            await self._conn.execute(statement)
+        except IntegrityError as exc:
+            if unique_violation(exc) == "project_offices_one_live_idx":
+                raise RuleViolationError("the project already has a Project Office") from exc
+            raise
+
+    async def live_office_id(self, *, project_id: UUID, tenant_id: str) -> UUID | None:
+        """See `ProjectRows.live_office_id`."""
+        query = select(project_offices.c.office_id).where(
+            project_offices.c.project_id == project_id,
+            project_offices.c.tenant_id == tenant_id,
+            project_offices.c.state == "established",
+        )
+        office_id: UUID | None = (await self._conn.execute(query)).scalar_one_or_none()
+        return office_id
+
+    async def latest_office_id(self, *, project_id: UUID, tenant_id: str) -> UUID | None:
+        """See `ProjectRows.latest_office_id`."""
+        query = (
+            select(project_offices.c.office_id)
+            .where(
+                project_offices.c.project_id == project_id,
+                project_offices.c.tenant_id == tenant_id,
+            )
+            .order_by((project_offices.c.state == "established").desc(), project_offices.c.version)
+            .limit(1)
+        )
+        office_id: UUID | None = (await self._conn.execute(query)).scalar_one_or_none()
+        return office_id
+
+    async def list_projects(
+        self,
+        *,
+        tenant_id: str,
+        status: str | None,
+        manager: str | None,
+        large: bool | None,
+        after: int | None,
+        limit: int,
+    ) -> Sequence[ProjectListing]:
+        """See `ProjectRows.list_projects`."""
+        query = select(projects).where(projects.c.tenant_id == tenant_id)
+        if status is not None:
+            query = query.where(projects.c.status == status)
+        if manager is not None:
+            query = query.where(projects.c.manager == manager)
+        if large is not None:
+            query = query.where(projects.c.large == large)
+        if after is not None:
+            query = query.where(projects.c.seq > after)
+        rows: Sequence[Any] = (
+            await self._conn.execute(query.order_by(projects.c.seq).limit(limit))
+        ).all()
+        return rows

@@ -1,0 +1,48 @@
+"""What every command route of a write service shares: the caller, the If-Match precondition,
+the ETag of a version, the Idempotency-Key header."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from pmo_shared.application.caller import Caller
+from pmo_shared.telemetry.logs import get_correlation_id
+from pmo_shared.web.auth import CurrentPrincipal
+from pmo_shared.web.problems import Problem
+
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+
+
+def etag(version: int) -> str:
+    """The ETag of an aggregate at a version."""
+    return f'"{version}"'
+
+
+async def get_caller(principal: CurrentPrincipal) -> Caller:
+    """The authenticated caller with the request's correlation id."""
+    return Caller(principal=principal, correlation_id=get_correlation_id())
+
+
+async def get_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(description='the ETag you read, e.g. "3"; the command fails with 412 if stale'),
+    ] = None,
+) -> int | None:
+    """The version named by If-Match (`*` or absent: no precondition)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise Problem(400, slug="bad-if-match", detail='If-Match must be an ETag such as "3"')
+    return int(match.group(1))
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+IfMatch = Annotated[int | None, Depends(get_if_match)]
+IdempotencyKey = Annotated[
+    str | None, Header(min_length=1, max_length=200, description="makes the create safe to retry")
+]
