@@ -9,7 +9,6 @@ from pmo_shared.web.app import create_service_app
 from pmo_shared.web.health import ReadinessCheck
 from reporting_svc import __version__
 from reporting_svc.api import projections, reports
-from reporting_svc.api.errors import install_error_handlers
 from reporting_svc.application.reports import ReportService
 from reporting_svc.application.supervisor import ProjectionSupervisor
 from reporting_svc.domain.health import HealthThresholds
@@ -34,5 +33,4 @@ def bootstrap(settings: ReportingSettings) -> FastAPI:
         supervisor,
         thresholds=HealthThresholds(green=settings.health_green, amber=settings.health_amber),
     )
-    install_error_handlers(app)
     return app

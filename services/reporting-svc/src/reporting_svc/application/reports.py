@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from pmo_shared.domain.errors import Refusal
 from reporting_svc.application.supervisor import ProjectionSupervisor
 from reporting_svc.domain import evm
 from reporting_svc.domain.health import HealthThresholds
@@ -17,8 +18,11 @@ from reporting_svc.domain.rollup import risk_exposure, rollup
 from reporting_svc.readmodel import queries
 
 
-class ReportNotFoundError(LookupError):
-    """Nothing to report for this tenant (or nothing yet at that date)."""
+class ReportNotFoundError(Refusal):
+    """Nothing to report for this tenant (or nothing yet at that date) (404)."""
+
+    status = 404
+    code = "not-found"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.database.engine import create_engine_for
+from pmo_shared.domain.errors import Refusal
 from pmo_shared.messaging.consumer import ConsumerRunner
 from pmo_shared.tasks import wait_any
 from reporting_svc.application.offsets import OffsetReader, PartitionOffsets
@@ -26,8 +27,15 @@ from reporting_svc.settings import ReportingSettings
 log = structlog.get_logger(__name__)
 
 
-class NoLiveGenerationError(RuntimeError):
-    """The read models are not set up yet (the service is still starting)."""
+class NoLiveGenerationError(Refusal):
+    """The read models are not set up yet (the service is still starting) (503, retry)."""
+
+    status = 503
+    code = "not-ready"
+
+    def problem_headers(self) -> dict[str, str]:
+        """Ask the client to retry in a second."""
+        return {"Retry-After": "1"}
 
 
 @dataclass
