@@ -2,7 +2,7 @@
 
 `InMemoryEventStore` is the database (every tenant's streams, one sequence of positions);
 `transaction()` opens a unit of work and yields its `EventStore` view. It passes the same test
-suite as `PostgresEventStore` (shared/tests/kernel/test_store.py), and copies PostgreSQL's
+suite as `PostgresEventStore` (shared/tests/integration/test_store.py), and copies PostgreSQL's
 READ COMMITTED behaviour rather than a simpler one, so that what passes here passes there:
 
 - A transaction's appends are visible to itself at once and to others only when its block

@@ -12,6 +12,7 @@ from kit import CountingProjection, registry  # type: ignore[import-not-found]
 
 from pmo_shared.database.engine import create_engine_for
 from pmo_shared.messaging.consumer import ConsumerRunner
+from pmo_shared.messaging.topics import DEAD_LETTER_TOPIC
 
 
 async def main(url: str, schema: str, servers: str, topic: str, group: str, mode: str) -> None:
@@ -25,7 +26,7 @@ async def main(url: str, schema: str, servers: str, topic: str, group: str, mode
         projection=CountingProjection(name=group, topics=[topic]),
         registry=registry,
         bootstrap_servers=servers,
-        dead_letter_topic="pmo.dead-letter",
+        dead_letter_topic=DEAD_LETTER_TOPIC,
         max_batch=100,
         after_db_commit=crash if mode == "crash" else None,
     )

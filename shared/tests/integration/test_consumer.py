@@ -19,6 +19,7 @@ from pmo_shared.domain.events import EventEnvelope
 from pmo_shared.eventstore import store
 from pmo_shared.messaging import cloudevents
 from pmo_shared.messaging.consumer import ConsumerRunner
+from pmo_shared.messaging.topics import DEAD_LETTER_TOPIC
 
 from .kit import (
     METADATA,
@@ -134,7 +135,7 @@ async def test_redelivered_messages_change_nothing(
     streams = [uuid.uuid4() for _ in range(10)]
     messages = [(s, _message(s, v, amount=v)) for s in streams for v in (1, 2, 3)]
     projection = CountingProjection(name="replay-test", topics=[topic])
-    async with running(engine, projection, kafka_servers, "pmo.dead-letter"):
+    async with running(engine, projection, kafka_servers, DEAD_LETTER_TOPIC):
         for _ in range(2):  # the same events, published twice
             await _publish(kafka_servers, topic, messages)
         await eventually(
