@@ -35,8 +35,9 @@ class AggregateCache:
         tenant_id: str,
         as_of: datetime | None = None,
     ) -> A | None:
-        """The aggregate as of now (or `as_of`), None if the tenant has no such stream. It is
-        the caller's until `keep` gives it back."""
+        """The aggregate as of now (or `as_of`), None if the tenant has no such stream of this
+        kind (an id of another kind of stream is not found either). It is the caller's until
+        `keep` gives it back."""
         cached = None if as_of is not None else self._idle.pop((tenant_id, aggregate_id), None)
         aggregate = cached if isinstance(cached, kind) else kind(aggregate_id)
         newer = await events.read_stream(
@@ -45,6 +46,8 @@ class AggregateCache:
             as_of=as_of,
             after_version=aggregate.version,
         )
+        if newer and newer[0].envelope.stream_type != kind.stream_type:
+            return None
         aggregate.catch_up(self._registry.decode_envelope(r.envelope) for r in newer)
         return aggregate if aggregate.version else None
 

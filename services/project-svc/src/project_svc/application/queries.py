@@ -54,7 +54,7 @@ async def project_history(bus: Bus, caller: Caller, project_id: UUID) -> list[Ev
     """The project's events: its audit trail."""
     async with bus.reading(caller) as uow:
         recorded = await uow.events.read_stream(stream_id=project_id, tenant_id=caller.tenant)
-    if not recorded:
+    if not recorded or recorded[0].envelope.stream_type != Project.stream_type:
         raise AggregateNotFoundError("project", project_id)
     return [r.envelope for r in recorded]
 
