@@ -86,11 +86,16 @@ class PostgresProjectRows:
             "tenant_id": recorded[0].envelope.tenant_id,
             "state": office.state.value,
             "version": office.version,
+            "last_position": recorded[-1].position,
         }
         statement = insert(project_offices).values(row)
         statement = statement.on_conflict_do_update(
             index_elements=[project_offices.c.office_id],
-            set_={"state": statement.excluded.state, "version": statement.excluded.version},
+            set_={
+                "state": statement.excluded.state,
+                "version": statement.excluded.version,
+                "last_position": statement.excluded.last_position,
+            },
         )
         try:
             await self._conn.execute(statement)
@@ -117,7 +122,10 @@ class PostgresProjectRows:
                 project_offices.c.project_id == project_id,
                 project_offices.c.tenant_id == tenant_id,
             )
-            .order_by((project_offices.c.state == "established").desc(), project_offices.c.version)
+            .order_by(
+                (project_offices.c.state == "established").desc(),
+                project_offices.c.last_position.desc(),
+            )
             .limit(1)
         )
         office_id: UUID | None = (await self._conn.execute(query)).scalar_one_or_none()

@@ -1,5 +1,6 @@
 """Query tables project-svc keeps beside its event store, updated in the same transaction as
-each append: the project list, the live Project Office per project, idempotency records."""
+each append: the project list and the offices of each project. (The Idempotency-Key records are
+the kernel's: `pmo_shared.database.idempotency`.)"""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
-    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 
 metadata = MetaData()
 
@@ -49,6 +49,8 @@ project_offices = Table(
     Column("tenant_id", Text, nullable=False),
     Column("state", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    # The store position of the office's last event: orders offices in time.
+    Column("last_position", BigInteger, nullable=False),
     # At most one live office per project, even under concurrent establish commands.
     Index(
         "project_offices_one_live_idx",
@@ -56,16 +58,4 @@ project_offices = Table(
         unique=True,
         postgresql_where=text("state = 'established'"),
     ),
-)
-
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("tenant_id", Text, nullable=False),
-    Column("key", Text, nullable=False),
-    Column("request_hash", Text, nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("response", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    PrimaryKeyConstraint("tenant_id", "key"),
 )
