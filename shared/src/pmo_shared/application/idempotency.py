@@ -44,14 +44,27 @@ def reused() -> IdempotencyKeyReuseError:
 
 
 class InMemoryIdempotencyRecords:
-    """Idempotency records in a dict, for unit tests (no waiting: tests run one at a time)."""
+    """Idempotency records in a dict, for unit tests: what a unit of work remembers counts only
+    once `commit` is called (no waiting: unit tests run one unit at a time)."""
 
-    def __init__(self) -> None:
-        self.records: dict[tuple[str, str], tuple[str, int, JsonDict]] = {}
+    def __init__(self, committed: dict[tuple[str, str], tuple[str, int, JsonDict]] | None = None):
+        self.records: dict[tuple[str, str], tuple[str, int, JsonDict]] = (
+            {} if committed is None else committed
+        )
+        self._staged: dict[tuple[str, str], tuple[str, int, JsonDict]] = {}
+
+    def unit(self) -> InMemoryIdempotencyRecords:
+        """The records as one unit of work sees them."""
+        return InMemoryIdempotencyRecords(self.records)
+
+    def commit(self) -> None:
+        """The unit of work committed: what it remembered is kept."""
+        self.records.update(self._staged)
+        self._staged.clear()
 
     async def recall(self, *, tenant_id: str, key: str, request_hash: str) -> JsonDict | None:
         """See `IdempotencyRecords.recall`."""
-        record = self.records.get((tenant_id, key))
+        record = self._staged.get((tenant_id, key)) or self.records.get((tenant_id, key))
         if record is None:
             return None
         if record[0] != request_hash:
@@ -62,4 +75,4 @@ class InMemoryIdempotencyRecords:
         self, *, tenant_id: str, key: str, request_hash: str, status_code: int, response: JsonDict
     ) -> None:
         """See `IdempotencyRecords.remember`."""
-        self.records[(tenant_id, key)] = (request_hash, status_code, response)
+        self._staged[(tenant_id, key)] = (request_hash, status_code, response)

@@ -147,13 +147,15 @@ class InMemoryUnitsOfWork(Generic[Q]):
     async def __call__(self, tenant_id: str, *, write: bool) -> AsyncIterator[UnitOfWork[Q]]:
         """See `UnitsOfWork`."""
         del write  # reads and writes alike see committed events only
+        idempotency = self.idempotency.unit()
         async with self.store.transaction() as events:
             uow = UnitOfWork(
                 tenant_id=tenant_id,
                 events=events,
                 rows=self.rows,
-                idempotency=self.idempotency,
+                idempotency=idempotency,
                 cache=self.cache,
             )
             yield uow
+        idempotency.commit()
         uow.committed()
