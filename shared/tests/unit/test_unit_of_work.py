@@ -526,3 +526,52 @@ async def test_a_record_remembered_in_a_unit_that_raised_is_forgotten(world: Wor
 
     async with world.units(TENANT, write=True) as uow:
         assert await uow.idempotency.recall(tenant_id=TENANT, key="k", request_hash="h") is None
+
+
+# -- a race on an If-Match -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class IncrementSlowly(Command[Counter]):
+    """Like Increment, but lets other tasks run between the version check and the append."""
+
+    counter_id: UUID
+    amount: int
+    expected_version: int | None = None
+
+
+@HANDLERS.handles(IncrementSlowly)
+async def increment_slowly(cmd: IncrementSlowly, ctx: Context) -> Counter:
+    counter = await ctx.uow.get(Counter, cmd.counter_id, expected_version=cmd.expected_version)
+    await asyncio.sleep(0)  # every racer passes its If-Match check before anyone appends
+    counter.increment(cmd.amount)
+    await ctx.save(counter)
+    return counter
+
+
+async def test_losers_of_a_race_to_the_version_their_if_match_named_get_412(world: World) -> None:
+    counter_id = await world.counter(1)
+
+    results = await asyncio.gather(
+        *(
+            world.bus.execute(IncrementSlowly(counter_id, 1, expected_version=1), ANN)
+            for _ in "abc"
+        ),
+        return_exceptions=True,
+    )
+
+    winners = [r for r in results if isinstance(r, Counter)]
+    losers = [r for r in results if not isinstance(r, Counter)]
+    assert len(winners) == 1
+    assert [type(r) for r in losers] == [StaleVersionError, StaleVersionError]
+    assert all(isinstance(r, StaleVersionError) and r.actual == 2 for r in losers)
+    assert world.versions(counter_id) == [1, 2]
+
+
+async def test_a_race_without_if_match_stays_a_concurrency_conflict(world: World) -> None:
+    counter_id = await world.counter(1)
+
+    results = await asyncio.gather(
+        *(world.bus.execute(IncrementSlowly(counter_id, 1), ANN) for _ in "ab"),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["ConcurrencyError", "Counter"]

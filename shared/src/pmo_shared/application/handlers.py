@@ -15,12 +15,14 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar, cast
+from uuid import UUID
 
 from pmo_shared.application.caller import Caller
+from pmo_shared.application.errors import StaleVersionError
 from pmo_shared.application.unit_of_work import Q, UnitOfWork, UnitsOfWork
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.events import EventMetadata
-from pmo_shared.eventstore.store import RecordedEvent
+from pmo_shared.eventstore.store import ConcurrencyError, RecordedEvent
 
 R = TypeVar("R")
 Cfg = TypeVar("Cfg")
@@ -102,10 +104,26 @@ class CommandBus(Generic[Q, Cfg]):
     async def execute(self, command: Command[R], caller: Caller) -> R:
         """Handle `command` for `caller` in one transaction; what the handler returned."""
         handler = self.handlers.handler_of(type(command))
-        async with self.units(caller.tenant, write=True) as uow:
-            context = CommandContext(uow, caller, self.clock(), self.config)
-            result = await handler(command, context)
+        preconditions: dict[UUID, int] = {}
+        try:
+            async with self.units(caller.tenant, write=True) as uow:
+                preconditions = uow.preconditions
+                context = CommandContext(uow, caller, self.clock(), self.config)
+                result = await handler(command, context)
+        except ConcurrencyError as exc:
+            expected = preconditions.get(exc.stream_id)
+            if expected is None:
+                raise
+            # Another writer reached the version the caller's If-Match named first: for this
+            # caller the precondition failed (412), whether the race was lost before or after
+            # its own check.
+            raise await self._stale(caller, exc.stream_id, expected) from exc
         return cast(R, result)
+
+    async def _stale(self, caller: Caller, stream_id: UUID, expected: int) -> StaleVersionError:
+        async with self.reading(caller) as uow:
+            actual = await uow.events.stream_version(stream_id=stream_id)
+        return StaleVersionError(expected=expected, actual=actual)
 
     def reading(self, caller: Caller) -> AbstractAsyncContextManager[UnitOfWork[Q]]:
         """A read-only unit of work of the caller's tenant, for queries."""

@@ -56,6 +56,8 @@ class UnitOfWork(Generic[Q]):
         self.idempotency = idempotency
         self._cache = cache
         self._checked_out: list[Aggregate] = []
+        self.preconditions: dict[UUID, int] = {}
+        """The version each aggregate got with an If-Match was expected at, by aggregate id."""
 
     async def load(
         self, kind: type[A], aggregate_id: UUID, *, as_of: datetime | None = None
@@ -82,8 +84,15 @@ class UnitOfWork(Generic[Q]):
         aggregate = await self.load(kind, aggregate_id, as_of=as_of)
         if aggregate is None:
             raise AggregateNotFoundError(what or kind.stream_type, aggregate_id)
-        check_version(aggregate, expected_version)
+        self.expect(aggregate, expected_version)
         return aggregate
+
+    def expect(self, aggregate: Aggregate, expected_version: int | None) -> None:
+        """412 unless `expected_version` (an If-Match) is absent or the aggregate's version; a
+        writer that wins the race to that version after this check also makes it a 412."""
+        check_version(aggregate, expected_version)
+        if expected_version is not None:
+            self.preconditions[aggregate.id] = expected_version
 
     async def save(self, aggregate: Aggregate, *, metadata: EventMetadata) -> list[RecordedEvent]:
         """Append the aggregate's new events at the version it was loaded at, then refresh its

@@ -13,6 +13,7 @@ from pmo_shared.telemetry.logs import get_correlation_id
 from pmo_shared.web.auth import CurrentPrincipal
 from pmo_shared.web.problems import Problem
 
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"\d{1,9}")\s*$'
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
 
 
@@ -29,7 +30,11 @@ async def get_caller(principal: CurrentPrincipal) -> Caller:
 async def get_if_match(
     if_match: Annotated[
         str | None,
-        Header(description='the ETag you read, e.g. "3"; the command fails with 412 if stale'),
+        Header(
+            description='the ETag you read, e.g. "3" (or *); the command fails with 412 if stale',
+            # Declared for clients; checked below so that a malformed one is a 400, not a 422.
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
+        ),
     ] = None,
 ) -> int | None:
     """The version named by If-Match (`*` or absent: no precondition)."""

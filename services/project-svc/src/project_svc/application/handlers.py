@@ -14,7 +14,7 @@ from pmo_shared.application.caller import Caller, Role
 from pmo_shared.application.errors import AggregateNotFoundError, ForbiddenError
 from pmo_shared.application.handlers import CommandContext, CommandHandlers
 from pmo_shared.application.idempotency import request_hash
-from pmo_shared.application.unit_of_work import UnitOfWork, check_version
+from pmo_shared.application.unit_of_work import UnitOfWork
 from project_svc.application import commands as c
 from project_svc.application.ports import ProjectRows
 from project_svc.domain.project import Project
@@ -353,7 +353,7 @@ async def _on_office(
     """Run a decision on the project's office (its lead may too, where `lead_may`)."""
     project = await project_of(ctx.uow, cmd.project_id)
     office = await latest_office_of(ctx.uow, cmd.project_id)
-    check_version(office, cmd.expected_version)
+    ctx.uow.expect(office, cmd.expected_version)
     if not (lead_may and office.lead == ctx.caller.subject):
         require_manager(ctx.caller, project)
     result = decide(office)
