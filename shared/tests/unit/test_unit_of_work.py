@@ -19,8 +19,18 @@ from pmo_shared.application.errors import (
     IdempotencyKeyReuseError,
     StaleVersionError,
 )
-from pmo_shared.application.handlers import Command, CommandBus, CommandContext, CommandHandlers
-from pmo_shared.application.idempotency import InMemoryIdempotencyRecords, request_hash
+from pmo_shared.application.handlers import (
+    Added,
+    Command,
+    CommandBus,
+    CommandContext,
+    CommandHandlers,
+)
+from pmo_shared.application.idempotency import (
+    IdempotentRequest,
+    InMemoryIdempotencyRecords,
+    request_hash,
+)
 from pmo_shared.application.unit_of_work import InMemoryUnitsOfWork, check_version
 from pmo_shared.domain.aggregate import Aggregate, applies
 from pmo_shared.domain.errors import InvalidValueError
@@ -163,7 +173,9 @@ class World:
     def new(cls) -> World:
         units = InMemoryUnitsOfWork(registry, rows=CounterRows)
         settings = Settings()
-        bus = CommandBus(HANDLERS, units, config=settings, clock=lambda: TODAY)
+        bus = CommandBus(
+            HANDLERS, units, config=settings, clock=lambda: TODAY, aggregates=(Counter,)
+        )
         return cls(units, bus, settings)
 
     @property
@@ -575,3 +587,78 @@ async def test_a_race_without_if_match_stays_a_concurrency_conflict(world: World
     )
 
     assert sorted(type(r).__name__ for r in results) == ["ConcurrencyError", "Counter"]
+
+
+# -- commands sent with an Idempotency-Key -------------------------------------------------------
+@dataclass(frozen=True)
+class Tally(Command["Added[Counter]"]):
+    """Increments and names the increment: a command that adds something."""
+
+    counter_id: UUID
+    amount: int
+
+
+@HANDLERS.handles(Tally)
+async def tally(cmd: Tally, ctx: Context) -> Added[Counter]:
+    counter = await ctx.uow.load(Counter, cmd.counter_id) or Counter(cmd.counter_id)
+    counter.increment(cmd.amount)
+    await ctx.save(counter)
+    return Added(counter, uuid4())
+
+
+COSTS = IdempotentRequest(key="k-1", route="POST /counters/{id}/tally")
+
+
+async def test_a_retry_with_the_same_key_takes_effect_once_and_gets_the_first_result(
+    world: World,
+) -> None:
+    counter_id = await world.counter(1)
+
+    first = await world.bus.run(Tally(counter_id, 5), ANN, idempotency=COSTS)
+    await world.bus.execute(Increment(counter_id, 1), ANN)  # the counter moves on meanwhile
+    again = await world.bus.run(Tally(counter_id, 5), ANN, idempotency=COSTS)
+
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.result.id == first.result.id
+    assert (again.result.aggregate.version, again.result.aggregate.total) == (2, 6)
+    assert again.result.aggregate is not first.result.aggregate  # rebuilt, never the cached one
+    assert world.versions(counter_id) == [1, 2, 3]
+
+
+async def test_the_same_key_with_a_different_request_is_refused(world: World) -> None:
+    counter_id = await world.counter(1)
+    await world.bus.execute(Tally(counter_id, 5), ANN, idempotency=COSTS)
+
+    with pytest.raises(IdempotencyKeyReuseError):
+        await world.bus.execute(Tally(counter_id, 6), ANN, idempotency=COSTS)
+    assert world.versions(counter_id) == [1, 2]
+
+
+async def test_a_key_is_scoped_to_its_caller_and_route(world: World) -> None:
+    counter_id = await world.counter(1)
+    elsewhere = IdempotentRequest(key=COSTS.key, route="POST /counters/{id}/other")
+    bob = caller("bob")
+
+    outcomes = [
+        await world.bus.run(Tally(counter_id, 5), ANN, idempotency=COSTS),
+        await world.bus.run(Tally(counter_id, 5), ANN, idempotency=elsewhere),
+        await world.bus.run(Tally(counter_id, 5), bob, idempotency=COSTS),
+    ]
+
+    assert [o.replayed for o in outcomes] == [False, False, False]
+    assert world.versions(counter_id) == [1, 2, 3, 4]
+
+
+async def test_a_refused_command_keeps_no_key(world: World) -> None:
+    counter_id = await world.counter(1)
+    with pytest.raises(InvalidValueError):
+        await world.bus.execute(Tally(counter_id, -1), ANN, idempotency=COSTS)
+
+    outcome = await world.bus.run(Tally(counter_id, -1 + 2), ANN, idempotency=COSTS)
+
+    assert outcome.replayed is False
+
+
+async def test_a_command_sent_with_a_key_must_return_an_aggregate(world: World) -> None:
+    with pytest.raises(TypeError, match="Idempotency-Key"):
+        await world.bus.execute(WhatIsMyContext(), ANN, idempotency=COSTS)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.events import EventRegistry
-from pmo_shared.eventstore.store import EventStore
+from pmo_shared.eventstore.store import EventStore, RecordedEvent
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -50,6 +50,12 @@ class AggregateCache:
             return None
         aggregate.catch_up(self._registry.decode_envelope(r.envelope) for r in newer)
         return aggregate if aggregate.version else None
+
+    def rehydrate(self, kind: type[A], aggregate_id: UUID, recorded: list[RecordedEvent]) -> A:
+        """An aggregate of its own (never cached) from these stored events."""
+        return kind.rehydrate(
+            aggregate_id, (self._registry.decode_envelope(r.envelope) for r in recorded)
+        )
 
     def keep(self, aggregate: Aggregate, *, tenant_id: str) -> None:
         """Check an aggregate back in: only one whose state matches its committed events."""

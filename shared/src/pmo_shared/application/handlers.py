@@ -6,11 +6,16 @@ A command is a frozen dataclass with an imperative name (`RecordCost`), subclass
 runs it in a unit of work of the caller's tenant, which commits when the handler returns. HTTP
 routes and consumers (process managers) call the same `execute` with the same unit of work: a
 route translates a request into a command and the result into a response, nothing more.
+
+A command sent with an Idempotency-Key (`IdempotentRequest`) takes effect once: the bus keeps
+a reference to its result (the aggregate and version it left, and the id of what it added) in
+the same unit of work, and a retry gets that result again, rebuilt at that version, without
+running the handler. Such commands return an aggregate or an `Added`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,6 +24,7 @@ from uuid import UUID
 
 from pmo_shared.application.caller import Caller
 from pmo_shared.application.errors import StaleVersionError
+from pmo_shared.application.idempotency import IdempotentRequest, JsonDict, request_hash
 from pmo_shared.application.unit_of_work import Q, UnitOfWork, UnitsOfWork
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.events import EventMetadata
@@ -31,6 +37,25 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 class Command(Generic[R]):
     """Base of every command; `R` is the type its handler returns."""
+
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True, slots=True)
+class Added(Generic[A]):
+    """What a command added to an aggregate (a cost, a risk, a report ...): its id."""
+
+    aggregate: A
+    id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[R]):
+    """What handling returned, and whether it is a retry's replay of an earlier result."""
+
+    result: R
+    replayed: bool
 
 
 def utc_today() -> date:
@@ -95,21 +120,46 @@ class CommandBus(Generic[Q, Cfg]):
         *,
         config: Cfg,
         clock: Callable[[], date] = utc_today,
+        aggregates: Sequence[type[Aggregate]] = (),
     ) -> None:
         self.handlers = handlers
         self.units = units
         self.config = config
         self.clock = clock
+        self._kinds = {kind.stream_type: kind for kind in aggregates}
 
-    async def execute(self, command: Command[R], caller: Caller) -> R:
+    async def execute(
+        self, command: Command[R], caller: Caller, *, idempotency: IdempotentRequest | None = None
+    ) -> R:
         """Handle `command` for `caller` in one transaction; what the handler returned."""
+        return (await self.run(command, caller, idempotency=idempotency)).result
+
+    async def run(
+        self, command: Command[R], caller: Caller, *, idempotency: IdempotentRequest | None = None
+    ) -> Outcome[R]:
+        """Handle `command` for `caller` in one transaction, once per Idempotency-Key."""
         handler = self.handlers.handler_of(type(command))
         preconditions: dict[UUID, int] = {}
         try:
             async with self.units(caller.tenant, write=True) as uow:
                 preconditions = uow.preconditions
+                if idempotency is not None:
+                    key, fingerprint = idempotency.record_key(caller.subject), request_hash(command)
+                    earlier = await uow.idempotency.recall(
+                        tenant_id=caller.tenant, key=key, request_hash=fingerprint
+                    )
+                    if earlier is not None:
+                        return Outcome(cast(R, await self._replay(uow, earlier)), replayed=True)
                 context = CommandContext(uow, caller, self.clock(), self.config)
                 result = await handler(command, context)
+                if idempotency is not None:
+                    await uow.idempotency.remember(
+                        tenant_id=caller.tenant,
+                        key=key,
+                        request_hash=fingerprint,
+                        status_code=200,
+                        response=self._reference(result),
+                    )
         except ConcurrencyError as exc:
             expected = preconditions.get(exc.stream_id)
             if expected is None:
@@ -118,7 +168,29 @@ class CommandBus(Generic[Q, Cfg]):
             # caller the precondition failed (412), whether the race was lost before or after
             # its own check.
             raise await self._stale(caller, exc.stream_id, expected) from exc
-        return cast(R, result)
+        return Outcome(cast(R, result), replayed=False)
+
+    def _reference(self, result: object) -> JsonDict:
+        added = result.id if isinstance(result, Added) else None
+        aggregate = result.aggregate if isinstance(result, Added) else result
+        if not isinstance(aggregate, Aggregate) or aggregate.stream_type not in self._kinds:
+            raise TypeError(
+                f"a command sent with an Idempotency-Key must return a known aggregate or an "
+                f"Added, not {type(result).__name__}"
+            )
+        reference: JsonDict = {
+            "stream_type": aggregate.stream_type,
+            "id": str(aggregate.id),
+            "version": aggregate.version,
+        }
+        if added is not None:
+            reference["added"] = str(added)
+        return reference
+
+    async def _replay(self, uow: UnitOfWork[Q], reference: JsonDict) -> object:
+        kind = self._kinds[reference["stream_type"]]
+        aggregate = await uow.at_version(kind, UUID(reference["id"]), reference["version"])
+        return Added(aggregate, UUID(reference["added"])) if "added" in reference else aggregate
 
     async def _stale(self, caller: Caller, stream_id: UUID, expected: int) -> StaleVersionError:
         async with self.reading(caller) as uow:

@@ -1,26 +1,56 @@
-"""Idempotency-Key records: a retried request gets the first attempt's result.
+"""Idempotency-Key records: a retried request gets the first attempt's result, once.
 
-A record is scoped to the tenant and the key. `recall` waits for a concurrent request with the
-same key to finish (so racing retries all see the first result), refuses a key reused with a
-different request, and returns the remembered response; `remember` stores a new one in the same
-unit of work as the events it answers for, so both commit or neither does.
+A record is scoped to the tenant, the caller, the route and the key (`IdempotentRequest`).
+`recall` waits for a concurrent request with the same key to finish (so racing retries all see
+the first result), refuses a key reused with a different request, and returns the remembered
+result; `remember` stores a new one in the same unit of work as the events it answers for, so
+both commit or neither does. The command bus does both for every command sent with a key.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, is_dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 import orjson
+from pydantic import BaseModel
 
 from pmo_shared.application.errors import IdempotencyKeyReuseError
 
 JsonDict = dict[str, Any]
 
 
-def request_hash(request: JsonDict) -> str:
-    """A stable fingerprint of a request's content (keys sorted)."""
-    return hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
+def request_hash(request: object) -> str:
+    """A stable fingerprint of a request's content: a dict or a command (keys sorted)."""
+    data = orjson.dumps(request, default=_jsonable, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, tuple | frozenset | set):
+        return list(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentRequest:
+    """A command sent with an Idempotency-Key: the key and where it was sent (for HTTP, the
+    method and route template, e.g. `POST /v1/projects/{project_id}/costs`)."""
+
+    key: str
+    route: str
+
+    def record_key(self, subject: str) -> str:
+        """The record's key within the tenant: caller, route and key together."""
+        return f"{self.route} {subject} {self.key}"
 
 
 class IdempotencyRecords(Protocol):

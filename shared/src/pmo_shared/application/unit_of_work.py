@@ -87,6 +87,12 @@ class UnitOfWork(Generic[Q]):
         self.expect(aggregate, expected_version)
         return aggregate
 
+    async def at_version(self, kind: type[A], aggregate_id: UUID, version: int) -> A:
+        """The aggregate as it was when it reached `version` (not cached)."""
+        recorded = await self.events.read_stream(stream_id=aggregate_id, tenant_id=self.tenant_id)
+        upto = [r for r in recorded if r.envelope.stream_version <= version]
+        return self._cache.rehydrate(kind, aggregate_id, upto)
+
     def expect(self, aggregate: Aggregate, expected_version: int | None) -> None:
         """412 unless `expected_version` (an If-Match) is absent or the aggregate's version; a
         writer that wins the race to that version after this check also makes it a 412."""

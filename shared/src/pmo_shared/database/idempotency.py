@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 import orjson
+import structlog
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pmo_shared.application.idempotency import JsonDict, reused
+from pmo_shared.tasks import wait_any
+
+log = structlog.get_logger(__name__)
 
 # The table each write service's migrations create (see project-svc's 0002 migration).
 IDEMPOTENCY_DDL = """
@@ -67,3 +73,35 @@ class PostgresIdempotencyRecords:
                 "r": orjson.dumps(response).decode(),
             },
         )
+
+
+_PURGE = text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :s)")
+
+
+async def purge_idempotency_records(engine: AsyncEngine, *, older_than: timedelta) -> int:
+    """Forget the records older than `older_than`; how many there were."""
+    async with engine.begin() as conn:
+        result = await conn.execute(_PURGE, {"s": older_than.total_seconds()})
+    return int(result.rowcount or 0)
+
+
+class IdempotencyJanitor:
+    """A background task that forgets records once they are older than the retention."""
+
+    def __init__(
+        self, engine: AsyncEngine, *, retention: timedelta, interval: float = 3600.0
+    ) -> None:
+        self._engine = engine
+        self._retention = retention
+        self._interval = interval
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Purge now and then every `interval` seconds until `stop`; survives outages."""
+        while not stop.is_set():
+            try:
+                purged = await purge_idempotency_records(self._engine, older_than=self._retention)
+                if purged:
+                    log.info("idempotency.purged", records=purged)
+            except Exception:
+                log.exception("idempotency.purge_failed")
+            await wait_any(stop, timeout=self._interval)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from pmo_shared.application.caller import Caller
+from pmo_shared.application.idempotency import IdempotentRequest
 from pmo_shared.telemetry.logs import get_correlation_id
 from pmo_shared.web.auth import CurrentPrincipal
 from pmo_shared.web.problems import Problem
@@ -49,5 +50,26 @@ async def get_if_match(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 IfMatch = Annotated[int | None, Depends(get_if_match)]
 IdempotencyKey = Annotated[
-    str | None, Header(min_length=1, max_length=200, description="makes the create safe to retry")
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="makes the request safe to retry: a retry with the same key, by the same "
+        "caller, on the same route gets the first result and takes effect once (kept 24 h at "
+        "least); the same key with a different request is a 422",
+    ),
 ]
+
+
+async def get_idempotency(
+    request: Request, idempotency_key: IdempotencyKey = None
+) -> IdempotentRequest | None:
+    """The request's Idempotency-Key with the route it was sent to, if it has one."""
+    if idempotency_key is None:
+        return None
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None) or request.url.path
+    return IdempotentRequest(key=idempotency_key, route=f"{request.method} {path}")
+
+
+Idempotency = Annotated[IdempotentRequest | None, Depends(get_idempotency)]
