@@ -125,7 +125,11 @@ def main() -> int:
             stack("up", timeout=300)
         env = read_env_file(ENV_FILE)
         token = issue_dev_token(
-            env["JWT_SECRET"], sub="bench-user", tenant="bench", roles=["pmo"], ttl_seconds=3600
+            env["JWT_SECRET"],
+            sub="bench-user",
+            tenant="bench",
+            roles=["pmo", "platform_operator"],  # platform_operator: the rebuild benchmark
+            ttl_seconds=3600,
         )
         with tempfile.TemporaryDirectory(prefix="pmo-bench-") as work:
             ctx = Context(env=env, token=token, work=Path(work), deadline=started + BUDGET_SECONDS)

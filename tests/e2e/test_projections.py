@@ -1,9 +1,12 @@
 """Operating the projections: redelivery changes nothing; a rebuild reproduces the read
-models exactly and switches over while queries keep answering."""
+models exactly and switches over while queries keep answering; only platform operators see
+the projections or rebuild them (they hold every tenant's data)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -46,15 +49,35 @@ async def _messages_of(key: str) -> list[Any]:
         await consumer.stop()
 
 
+def _figures(response: httpx.Response) -> dict[str, Any]:
+    """A report without the instant it was asked at (`known_at`, if the report names it)."""
+    body: dict[str, Any] = response.json()
+    return {key: value for key, value in body.items() if key != "known_at"}
+
+
 async def _live(admin: httpx.AsyncClient) -> dict[str, Any]:
     body = (await admin.get("/v1/projections")).json()[0]
     return next(g for g in body["generations"] if g["status"] == "live")
 
 
-@pytest.fixture
-async def admin(reporting_url: str, token_for: TokenFor, tenant: str) -> Any:
-    headers = {"Authorization": f"Bearer {token_for(tenant, 'pmo')}"}
+OPERATOR_TENANT, OPERATOR_SUB = "platform", "ops-olga"
+TENANT_ROLES = ("pmo", "viewer", "project_manager", "program_manager", "portfolio_manager")
+
+
+@asynccontextmanager
+async def operator_client(
+    reporting_url: str, token_for: TokenFor
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of reporting-svc with a platform operator's token."""
+    token = token_for(OPERATOR_TENANT, "platform_operator", sub=OPERATOR_SUB)
+    headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=reporting_url, headers=headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def admin(reporting_url: str, token_for: TokenFor) -> AsyncIterator[httpx.AsyncClient]:
+    async with operator_client(reporting_url, token_for) as client:
         yield client
 
 
@@ -73,9 +96,9 @@ async def test_replaying_the_same_messages_twice_changes_nothing(
         {"category": "replay", "what_happened": "x", "recommendation": "y"},
     )
     url = f"/v1/reports/projects/{project_id}/metrics"
-    before = (
+    before = _figures(
         await poll(reports, url, lambda r: r.status_code == 200 and r.json()["ac"] == "1234.56")
-    ).json()
+    )
     await poll(reports, "/v1/reports/lessons", lambda r: len(r.json()["items"]) == 1)
     applied_before = (await _live(admin))["events_applied"]
     messages = await _messages_of(project_id)
@@ -95,7 +118,7 @@ async def test_replaying_the_same_messages_twice_changes_nothing(
         admin, "/v1/projections", lambda r: all(g["lag"] == 0 for g in r.json()[0]["generations"])
     )
 
-    assert (await reports.get(url)).json() == before
+    assert _figures(await reports.get(url)) == before
     assert (await _live(admin))["events_applied"] == applied_before
     lessons = await reports.get("/v1/reports/lessons", params={"category": "replay"})
     assert len(lessons.json()["items"]) == 1
@@ -132,18 +155,21 @@ async def test_a_rebuild_reproduces_the_read_models_and_switches_over(
     await command(projects, f"{p}/milestones", {"name": "Go live", "due_date": "2026-03-01"})
     await command(projects, f"{p}/cancel", {"reason": "budget cut"})
     url = f"/v1/reports/projects/{project_id}/metrics"
-    before = (await poll(reports, url, lambda r: r.json().get("status") == "cancelled")).json()
+    before = _figures(await poll(reports, url, lambda r: r.json().get("status") == "cancelled"))
     old = await _live(admin)
     await poll(
         admin, "/v1/projections", lambda r: all(g["lag"] == 0 for g in r.json()[0]["generations"])
     )
 
-    viewer = {"Authorization": f"Bearer {token_for(tenant, 'viewer')}"}
-    async with httpx.AsyncClient(base_url=reporting_url, headers=viewer) as client:
-        refused = await client.post("/v1/projections/project-reports/rebuild")
-    assert refused.status_code == 403
+    for role in TENANT_ROLES:  # a tenant's pmo too: the read models are every tenant's
+        headers = {"Authorization": f"Bearer {token_for(tenant, role)}"}
+        async with httpx.AsyncClient(base_url=reporting_url, headers=headers) as client:
+            refused = await client.post("/v1/projections/project-reports/rebuild")
+        assert refused.status_code == 403, (role, refused.text)
     started = await admin.post("/v1/projections/project-reports/rebuild")
     assert started.status_code == 202, started.text
+    building = [g for g in started.json()["generations"] if g["status"] == "building"]
+    assert [g["requested_by"] for g in building] == [f"{OPERATOR_TENANT}/{OPERATOR_SUB}"]
     # Meanwhile queries keep answering (from the old tables until the switch).
     assert (await reports.get(url)).status_code == 200
 
@@ -157,8 +183,24 @@ async def test_a_rebuild_reproduces_the_read_models_and_switches_over(
         timeout=60,
     )
     new = await _live(admin)
-    assert (await reports.get(url)).json() == before
+    assert _figures(await reports.get(url)) == before
     assert await _content(new["schema_name"]) == await _content(old["schema_name"])
     # Still fed after the switch: a new command shows up in the rebuilt generation.
     new_id = await new_project(projects)
     await poll(reports, f"/v1/reports/projects/{new_id}/metrics", lambda r: r.status_code == 200)
+
+
+async def test_only_platform_operators_see_the_projections(
+    admin: httpx.AsyncClient, token_for: TokenFor, tenant: str, reporting_url: str
+) -> None:
+    seen = (await admin.get("/v1/projections")).json()[0]["generations"]
+    assert seen
+    assert all(g["requested_by"] for g in seen)  # the operator sees everything
+    # A tenant sees nothing there: no other tenant's rebuild requests, no shared figures.
+    for role in TENANT_ROLES:
+        headers = {"Authorization": f"Bearer {token_for(tenant, role)}"}
+        async with httpx.AsyncClient(base_url=reporting_url, headers=headers) as client:
+            refused = await client.get("/v1/projections")
+        assert refused.status_code == 403, (role, refused.text)
+        assert "requested_by" not in refused.text
+        assert not any(g["requested_by"] in refused.text for g in seen)

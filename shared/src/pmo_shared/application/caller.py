@@ -21,6 +21,9 @@ class Role(StrEnum):
     PORTFOLIO_MANAGER = "portfolio_manager"
     PMO = "pmo"
     VIEWER = "viewer"
+    # Operates the platform across tenants (e.g. rebuilding the shared read models); it grants
+    # nothing inside a tenant.
+    PLATFORM_OPERATOR = "platform_operator"
 
 
 @dataclass(frozen=True, slots=True)

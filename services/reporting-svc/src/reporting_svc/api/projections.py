@@ -1,4 +1,7 @@
-"""Operating the projections: status (offsets, lag, dead letters) and rebuilds."""
+"""Operating the projections: status (offsets, lag, dead letters) and rebuilds.
+
+The read models are shared by every tenant, so both routes are cross-tenant operations and need
+the `platform_operator` role; a tenant's roles (even `pmo`) get 403 and see nothing there."""
 
 from __future__ import annotations
 
@@ -10,11 +13,12 @@ from pmo_shared.web.auth import Principal, Role, require_roles
 from pmo_shared.web.problems import Problem
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Supervisor
-from reporting_svc.application.supervisor import GenerationStatus
+from reporting_svc.application.supervisor import GenerationStatus, ProjectionSupervisor
 from reporting_svc.readmodel import generations
 from reporting_svc.readmodel.generations import RebuildInProgressError
 
 router = APIRouter(prefix="/v1/projections", tags=["projections"])
+PlatformOperator = Depends(require_roles(Role.PLATFORM_OPERATOR))
 
 
 def _generation(g: GenerationStatus) -> schemas.GenerationRead:
@@ -49,9 +53,16 @@ def _generation(g: GenerationStatus) -> schemas.GenerationRead:
     )
 
 
-@router.get("", response_model=list[schemas.ProjectionRead])
+@router.get("", response_model=list[schemas.ProjectionRead], dependencies=[PlatformOperator])
 async def projections(supervisor: Supervisor) -> list[schemas.ProjectionRead]:
-    """Each projection's live and rebuilding generations: offsets, lag, last event, dead letters."""
+    """Each projection's live and rebuilding generations: offsets, lag, last event, dead letters,
+    and who requested each rebuild. Platform operators only (`platform_operator`; anyone else
+    gets 403): every figure here counts all tenants' events and `requested_by` names users of
+    any tenant, so the endpoint is cross-tenant by nature and no tenant sees it."""
+    return await _projections(supervisor)
+
+
+async def _projections(supervisor: ProjectionSupervisor) -> list[schemas.ProjectionRead]:
     statuses = await supervisor.status()
     return [
         schemas.ProjectionRead(
@@ -66,10 +77,12 @@ async def projections(supervisor: Supervisor) -> list[schemas.ProjectionRead]:
 async def rebuild(
     name: str,
     supervisor: Supervisor,
-    principal: Principal = Depends(require_roles(Role.PMO)),
+    principal: Principal = PlatformOperator,
 ) -> schemas.ProjectionRead:
     """Rebuild a projection from the beginning of its topics into fresh tables; queries keep
-    using the live tables until the rebuild has caught up and is switched in."""
+    using the live tables until the rebuild has caught up and is switched in, and the switch
+    is invisible to them. The read models hold every tenant's data: platform operators only
+    (`platform_operator`; anyone else, a tenant's `pmo` too, gets 403)."""
     if name != supervisor.projection:
         raise Problem(404, detail=f"no projection named {name!r}")
     try:
@@ -82,4 +95,4 @@ async def rebuild(
     except RebuildInProgressError as exc:
         raise Problem(409, slug="rebuild-in-progress", detail=str(exc)) from exc
     await supervisor.reconcile()
-    return (await projections(supervisor))[0]
+    return (await _projections(supervisor))[0]

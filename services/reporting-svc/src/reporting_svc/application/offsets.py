@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+
+class TopicUnavailableError(Exception):
+    """Kafka could not describe a topic (missing, or its metadata is not available now)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +41,7 @@ class OffsetReader:
     async def group_offsets(self, group_id: str, topics: tuple[str, ...]) -> list[PartitionOffsets]:
         """Committed and end offsets of every partition of `topics` for `group_id`."""
         admin, consumer = await self._clients()
-        described = await admin.describe_topics(list(topics))
-        partitions = sorted(
-            TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
-        )
+        partitions = _partitions_of(await admin.describe_topics(list(topics)), topics)
         ends = await consumer.end_offsets(partitions) if partitions else {}
         committed = await admin.list_consumer_group_offsets(group_id)
         return [
@@ -73,6 +75,20 @@ class OffsetReader:
                 raise
             self._admin, self._consumer = admin, consumer
         return self._admin, self._consumer
+
+
+def _partitions_of(
+    described: list[dict[str, Any]], topics: tuple[str, ...]
+) -> list[TopicPartition]:
+    # A topic Kafka cannot describe comes back with an error code and no partitions: refuse
+    # rather than answer "nothing on it", or a rebuild would look caught up while empty.
+    usable = {t["topic"] for t in described if t["error_code"] == 0 and t["partitions"]}
+    missing = sorted(set(topics) - usable)
+    if missing:
+        raise TopicUnavailableError(f"cannot describe the topics {', '.join(missing)}")
+    return sorted(
+        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+    )
 
 
 def _offset(meta: object) -> int:

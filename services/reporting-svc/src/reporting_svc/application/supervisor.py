@@ -1,11 +1,16 @@
 """Runs the projection's consumers, one per live or building generation, and switches a
 rebuilt generation live once it has caught up. Every replica runs one; the generation register
-in PostgreSQL is the shared truth, so replicas agree and a rebuild survives restarts."""
+in PostgreSQL is the shared truth, so replicas agree and a rebuild survives restarts.
+
+A switch is invisible to readers: the live engine is replaced in one step (never unset in
+between), and a retired generation's engine stays open until its schema is dropped, so a reader
+that looked it up just before a switch reads the old generation to completion."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,6 +80,8 @@ class ProjectionSupervisor:
         self.topics = tuple(ProjectReportsProjection().topics)
         self._poll = poll_seconds
         self._running: dict[int, _Running] = {}
+        # Engines of generations whose consumer has stopped but whose schema is still there.
+        self._retired: dict[int, AsyncEngine] = {}
         self._targets: dict[int, dict[tuple[str, int], int]] = {}
         self._live: _Running | None = None
         self.offsets = OffsetReader(settings.kafka_bootstrap_servers)
@@ -113,9 +120,7 @@ class ProjectionSupervisor:
                     log.exception("projections.reconcile_failed", projection=self.projection)
                 await wait_any(stop, timeout=self._poll)
         finally:
-            for number in list(self._running):
-                await self._stop(number)
-            await self.offsets.close()
+            await self._shut_down()
 
     async def reconcile(self) -> None:
         """Match the running consumers to the register; switch a caught-up rebuild live."""
@@ -125,17 +130,24 @@ class ProjectionSupervisor:
                 pass
 
     async def _reconcile_once(self) -> bool:
-        current = await generations.current(self._engine, self.projection)
-        wanted = {g.generation: g for g in current if g.status in ("live", "building")}
+        register = await generations.current(self._engine, self.projection)
+        wanted = {g.generation: g for g in register if g.status in ("live", "building")}
+        self._run(wanted)
         for number in set(self._running) - set(wanted):
-            await self._stop(number)
+            await self._retire(number)
+        await self._release_dropped({g.generation for g in register})
+        return await self._switch_caught_up(wanted.values())
+
+    def _run(self, wanted: dict[int, Generation]) -> None:
+        # No await in here: readers see the old live generation or the new one, never neither.
         for number, generation in wanted.items():
-            if number not in self._running:
-                self._start(generation)
-            self._running[number].generation = generation
+            running = self._running.get(number) or self._start(generation)
+            running.generation = generation
             if generation.status == "live":
-                self._live = self._running[number]
-        for generation in wanted.values():
+                self._live = running
+
+    async def _switch_caught_up(self, wanted: Iterable[Generation]) -> bool:
+        for generation in wanted:
             if generation.status == "building" and await self._caught_up(generation):
                 if await generations.switch(self._engine, generation):
                     log.info("projections.switched", generation=generation.generation)
@@ -179,7 +191,7 @@ class ProjectionSupervisor:
         )
         return all(p.committed >= target.get((p.topic, p.partition), 0) for p in partitions)
 
-    def _start(self, generation: Generation) -> None:
+    def _start(self, generation: Generation) -> _Running:
         engine = create_engine_for(
             self._settings.database_url, schema=generation.schema_name, pool_size=5
         )
@@ -194,15 +206,33 @@ class ProjectionSupervisor:
         )
         stop = asyncio.Event()
         task = asyncio.create_task(runner.run(stop), name=f"projection-g{generation.generation}")
-        self._running[generation.generation] = _Running(generation, engine, stop, task)
+        running = _Running(generation, engine, stop, task)
+        self._running[generation.generation] = running
         log.info("projections.consumer_started", generation=generation.generation)
+        return running
 
-    async def _stop(self, number: int) -> None:
+    async def _retire(self, number: int) -> None:
+        """Stop a generation's consumer; its engine stays open for readers until its schema is
+        dropped (the live engine, already replaced, is never unset here)."""
         running = self._running.pop(number)
+        self._targets.pop(number, None)
+        self._retired[number] = running.engine
         running.stop.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(running.task, timeout=15)
-        if self._live is running:
-            self._live = None
-        await running.engine.dispose()
-        self._targets.pop(number, None)
+        log.info("projections.consumer_stopped", generation=number)
+
+    async def _release_dropped(self, registered: set[int]) -> None:
+        """Close the engines of retired generations that are no longer in the register."""
+        for number in set(self._retired) - registered:
+            engine = self._retired.pop(number)
+            if self._live is not None and self._live.engine is engine:
+                self._live = None  # the live generation itself vanished from the register
+            await engine.dispose()
+
+    async def _shut_down(self) -> None:
+        for number in list(self._running):
+            await self._retire(number)
+        self._live = None
+        await self._release_dropped(set())
+        await self.offsets.close()
