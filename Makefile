@@ -36,8 +36,10 @@ up: ## Start PostgreSQL, Kafka and the four services; wait until all are ready
 down: ## Stop the services, Kafka and PostgreSQL (data is kept)
 	@$(STACK) down $(PROFILE)
 
-status: ## Show what is running
-	@$(STACK) status $(PROFILE)
+# stack.sh status exits 3 when something is stopped and its last line says what to run: make
+# adds no "Error 3" of its own.
+status: ## Show what is running, or what to run when something is stopped
+	@$(STACK) status $(PROFILE) || [ $$? -eq 3 ]
 
 logs: ## Follow the service, Kafka and PostgreSQL logs
 	@$(STACK) logs $(PROFILE)
@@ -50,8 +52,8 @@ token: ## Print a development JWT (tenant demo, role pmo) for the running dev st
 	@$(VENV)/bin/pmo-dev-token --secret-file .data/dev/jwt_secret \
 		--tenant $(TOKEN_TENANT) --roles $(TOKEN_ROLES) --sub $(TOKEN_SUB)
 
-demo: ## Drive one project's whole life (with its Project Office) by curl on the dev stack
-	@deploy/local/demo.sh
+demo: ## Drive one project's whole life (and its Project Office) by curl, then show its reports
+	@deploy/local/demo.sh $(PROFILE)
 
 lint: install ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .
