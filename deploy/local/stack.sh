@@ -15,7 +15,8 @@
 #   JWT_SECRET or JWT_JWKS_URL   no generated development secret
 #
 # `up` writes .data/<profile>/env (shell exports of the addresses, ports and secret) for tests
-# and scripts to source. `down` keeps the data; `clean` removes it.
+# and scripts to source. `down` keeps the data; `clean` removes it. `status` exits 0 when every
+# part runs and 3 when one is stopped, its last line saying what to run.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -202,7 +203,7 @@ migrate() {
 }
 
 start_services() {
-  local entry name pkg schema offset port pid
+  local entry name pkg schema offset port pid metrics_dir
   for entry in "${SERVICES[@]}"; do
     read -r name pkg schema offset <<<"$entry"
     port=$((PORT_BASE + offset))
@@ -218,6 +219,11 @@ start_services() {
     port_open "$port" && die "port $port (for $name) is already in use by another process"
     printf '\n===== %s start %s =====\n' "$name" "$(date -Is)" >>"$LOGS/$name.log"
     service_env "$name" "$schema" "$port"
+    # The service's worker processes keep their Prometheus values in one directory, emptied at
+    # each start, and /metrics adds them up (prometheus-client's multiprocess mode).
+    metrics_dir="$RUN/metrics/$name"
+    rm -rf "$metrics_dir" && mkdir -p "$metrics_dir"
+    SVC_ENV+=("PROMETHEUS_MULTIPROC_DIR=$metrics_dir")
     # A simple command in the background: env, setsid and nohup exec in turn, so $! is the
     # service's own pid; setsid + nohup let it outlive the calling shell.
     env "${SVC_ENV[@]}" setsid nohup "$VENV/bin/python" -m "$pkg" \
@@ -409,8 +415,34 @@ cmd_down() {
   PG_PORT="$PG_PORT" PG_DIR="$PG_DIR" "$HERE/postgres.sh" stop
 }
 
+# The command that starts this profile's stack, as a user types it.
+up_command() {
+  if [[ "$PROFILE" == dev ]]; then echo "make up"; else echo "make up PROFILE=$PROFILE"; fi
+}
+
+# `status_summary PARTS [STOPPED...]`: the closing line of `status`, saying what to run when
+# any of the PARTS parts is stopped; 3 then (as an init script's status), else 0.
+status_summary() {
+  local parts="$1"
+  shift
+  if (($# == 0)); then
+    echo "The $PROFILE stack is up."
+    return 0
+  fi
+  if (($# == parts)); then
+    echo "The $PROFILE stack is not running: run $(up_command)."
+  else
+    local list
+    list="$(printf '%s, ' "$@")"
+    echo "The $PROFILE stack is partly running (stopped: ${list%, }): run $(up_command)" \
+      "to start the rest."
+  fi
+  return 3
+}
+
+# Each service (with its /readyz code), Kafka and PostgreSQL, then what to run if any is stopped.
 cmd_status() {
-  local entry name pkg schema offset port pid code rc=0
+  local entry name pkg schema offset port pid code stopped=()
   for entry in "${SERVICES[@]}"; do
     read -r name pkg schema offset <<<"$entry"
     port=$((PORT_BASE + offset))
@@ -420,12 +452,12 @@ cmd_status() {
       echo "$name: running (pid $pid) on http://127.0.0.1:$port, /readyz $code"
     else
       echo "$name: stopped (port $port)"
-      rc=3
+      stopped+=("$name")
     fi
   done
-  KAFKA_PORT="$KAFKA_PORT" KAFKA_DIR="$KAFKA_DIR" "$HERE/kafka.sh" status || rc=3
-  PG_PORT="$PG_PORT" PG_DIR="$PG_DIR" "$HERE/postgres.sh" status || rc=3
-  return "$rc"
+  KAFKA_PORT="$KAFKA_PORT" KAFKA_DIR="$KAFKA_DIR" "$HERE/kafka.sh" status || stopped+=(kafka)
+  PG_PORT="$PG_PORT" PG_DIR="$PG_DIR" "$HERE/postgres.sh" status || stopped+=(postgres)
+  status_summary "$((${#SERVICES[@]} + 2))" "${stopped[@]+"${stopped[@]}"}"
 }
 
 cmd_logs() {

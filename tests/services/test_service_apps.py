@@ -3,6 +3,8 @@ open ops endpoints, problem responses, OpenAPI."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from pmo_shared.web.auth import issue_dev_token
 from portfolio_svc.api.app import create_app as portfolio_app
 from portfolio_svc.settings import PortfolioSettings
 from program_svc.api.app import create_app as program_app
@@ -109,3 +112,103 @@ async def test_unknown_paths_are_problems(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def concrete(path_template: str) -> str:
+    """A path of the template, every parameter filled with an id that names nothing."""
+    return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path_template)
+
+
+async def operations(client: httpx.AsyncClient) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every (method, path template, operation) the service documents."""
+    schema = (await client.get("/openapi.json")).json()
+    return [
+        (method.upper(), path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def bearer(settings: Any) -> dict[str, str]:
+    token = issue_dev_token(
+        settings.jwt_secret.get_secret_value(), sub="u-1", tenant="acme", roles=["pmo"]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_options_names_every_method_of_each_path(client: httpx.AsyncClient) -> None:
+    documented: dict[str, set[str]] = {}
+    for method, path, _operation in await operations(client):
+        documented.setdefault(path, set()).add(method)
+
+    for path, methods in documented.items():
+        response = await client.options(concrete(path))
+
+        assert response.status_code == 204, path
+        assert set(response.headers["allow"].split(", ")) >= methods | {"OPTIONS"}, path
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/docs", "/v1/nothing-here"])
+async def test_responses_say_nosniff_and_no_store(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_docs_need_no_other_host(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    script = await client.get("/docs/assets/swagger-ui-bundle.js")
+
+    assert page.status_code == 200
+    assert "https://" not in page.text
+    assert "http://" not in page.text
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+
+
+async def json_operations(client: httpx.AsyncClient) -> list[tuple[str, str]]:
+    found = [
+        (method, concrete(path))
+        for method, path, operation in await operations(client)
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    if not found:
+        pytest.skip("the service has no operation that takes a body")
+    return found
+
+
+async def test_a_body_is_refused_before_it_is_read(
+    settings: Any, client: httpx.AsyncClient
+) -> None:
+    oversized = b"[" + b"0," * (settings.max_body_bytes // 2) + b"0]"
+    json_type = {"content-type": "application/json"}
+    for method, path in await json_operations(client):
+        anonymous = await client.request(method, path, content=oversized, headers=json_type)
+        too_large = await client.request(
+            method, path, content=oversized, headers={**json_type, **bearer(settings)}
+        )
+        not_json = await client.request(
+            method,
+            path,
+            content=b"name=x",
+            headers={"content-type": "text/plain", **bearer(settings)},
+        )
+
+        assert anonymous.status_code == 401, path
+        assert too_large.status_code == 413, path
+        assert too_large.headers["content-type"] == "application/problem+json"
+        assert not_json.status_code == 415, path
+
+
+async def test_operations_with_a_body_document_413_and_415(client: httpx.AsyncClient) -> None:
+    with_body = [op for _m, _p, op in await operations(client) if "requestBody" in op]
+    if not with_body:
+        pytest.skip("the service has no operation that takes a body")
+
+    for operation in with_body:
+        assert {"413", "415"} <= set(operation["responses"]), operation["operationId"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,11 +55,38 @@ class ServiceSettings(KernelSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="largest request body accepted; a longer one is a 413 before it is parsed",
+    )
 
     jwt_secret: SecretStr | None = None
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
+
+    default_time_zone: str = Field(
+        default="UTC", description="IANA time zone of a tenant that has none of its own"
+    )
+    tenant_time_zones: dict[str, str] = Field(
+        default_factory=dict, description="JSON map of tenant to IANA time zone"
+    )
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _time_zone(value, setting="DEFAULT_TIME_ZONE")
+
+    @field_validator("tenant_time_zones")
+    @classmethod
+    def _known_zones(cls, value: dict[str, str]) -> dict[str, str]:
+        return {t: _time_zone(z, setting=f"TENANT_TIME_ZONES[{t}]") for t, z in value.items()}
+
+    def time_zone_of(self, tenant: str) -> ZoneInfo:
+        """The tenant's time zone (its own, else the default): it decides the tenant's today
+        and the date on which a fact was recorded. The one lookup of a tenant's zone."""
+        return ZoneInfo(self.tenant_time_zones.get(tenant, self.default_time_zone))
 
     @model_validator(mode="after")
     def _auth_configured(self) -> ServiceSettings:
@@ -69,3 +97,11 @@ class ServiceSettings(KernelSettings):
         if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
         return self
+
+
+def _time_zone(name: str, *, setting: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{setting}: {name!r} is not an IANA time zone") from None
+    return name

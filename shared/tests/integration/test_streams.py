@@ -19,6 +19,8 @@ pytestmark = pytest.mark.integration
 
 
 class Counter(Aggregate):
+    stream_type = "counter"
+
     def __init__(self, aggregate_id: uuid.UUID) -> None:
         super().__init__(aggregate_id)
         self.total = 0

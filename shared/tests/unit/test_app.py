@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -151,3 +152,50 @@ async def test_background_tasks_run_for_the_lifespan(settings: ServiceSettings) 
         assert stopped == []
 
     assert stopped == [True]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/metrics", "/v1/widgets/7", "/nowhere", "/docs"])
+async def test_every_response_says_nosniff_and_no_store(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+
+
+def referenced_urls(html: str) -> list[str]:
+    """Every address a page loads or links: src and href attributes, and the script's url."""
+    return re.findall(r"""(?:src|href)="([^"]+)"|url: '([^']+)'""", html)
+
+
+async def test_docs_load_swagger_ui_from_the_service_itself(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    urls = [a or b for a, b in referenced_urls(page.text)]
+
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in urls
+    assert "/docs/assets/swagger-ui.css" in urls
+    assert all(url.startswith("/") and not url.startswith("//") for url in urls), urls
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("asset", "media_type"),
+    [
+        ("swagger-ui-bundle.js", "text/javascript"),
+        ("swagger-ui.css", "text/css"),
+        ("favicon.png", "image/png"),
+    ],
+)
+async def test_the_docs_assets_are_served_and_revalidated(
+    client: httpx.AsyncClient, asset: str, media_type: str
+) -> None:
+    response = await client.get(f"/docs/assets/{asset}")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert len(response.content) > 1000

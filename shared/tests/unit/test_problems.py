@@ -10,12 +10,22 @@ from pydantic import BaseModel, Field
 
 from pmo_shared.eventstore.store import ConcurrencyError
 from pmo_shared.telemetry.http import RequestObservabilityMiddleware
-from pmo_shared.web.problems import PROBLEM_CONTENT_TYPE, Problem, install_problem_handlers
+from pmo_shared.web.problems import (
+    MAX_LISTED_ERRORS,
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    install_problem_handlers,
+)
+from pmo_shared.web.requests import RequestBody
 
 
 class ThingCreate(BaseModel):
     name: str = Field(min_length=1)
     budget: int = Field(ge=0)
+
+
+class StrictThing(RequestBody):
+    name: str
 
 
 def problem_app() -> FastAPI:
@@ -25,6 +35,10 @@ def problem_app() -> FastAPI:
 
     @app.post("/things")
     async def create_thing(thing: ThingCreate) -> ThingCreate:
+        return thing
+
+    @app.post("/strict-things")
+    async def create_strict_thing(thing: StrictThing) -> StrictThing:
         return thing
 
     @app.get("/things/{thing_id}")
@@ -71,6 +85,21 @@ async def test_an_invalid_body_is_a_422_problem_listing_each_error(
         (("body", "budget"), "greater_than_equal"),
     }
     assert all(set(e) == {"loc", "msg", "type"} for e in body["errors"])
+
+
+async def test_a_422_lists_the_first_errors_and_counts_them_all(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"name": "n", **{f"unknown_{i}": i for i in range(5000)}}
+
+    response = await client.post("/strict-things", json=body)
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert len(problem["errors"]) == MAX_LISTED_ERRORS == 20
+    assert problem["error_count"] == 5000
+    assert all(error["type"] == "extra_forbidden" for error in problem["errors"])
+    assert len(response.content) < 5000
 
 
 async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import structlog
@@ -16,12 +19,20 @@ from pmo_shared.settings import ServiceSettings
 from pmo_shared.tasks import BackgroundTask
 from pmo_shared.telemetry.http import RequestObservabilityMiddleware
 from pmo_shared.telemetry.logs import configure_logging
+from pmo_shared.telemetry.metrics import (
+    MULTIPROCESS_ENV,
+    forget_dead_processes,
+    retire_this_process,
+)
 from pmo_shared.web.auth import (
     BEARER_SCHEME_NAME,
     TokenVerifier,
     authenticate,
     install_token_verifier,
 )
+from pmo_shared.web.docs import DOCS_ASSETS_PATH, install_offline_docs
+from pmo_shared.web.gate import RequestGateMiddleware
+from pmo_shared.web.headers import SecurityHeadersMiddleware
 from pmo_shared.web.health import ReadinessCheck, database_check, kafka_check, ops_router
 from pmo_shared.web.problems import install_problem_handlers
 
@@ -41,22 +52,31 @@ def create_service_app(
     background: Sequence[BackgroundTask] = (),
     token_verifier: TokenVerifier | None = None,
 ) -> FastAPI:
-    """A service app: every router behind bearer auth, ops routes open, problems for errors."""
+    """A service app: every router behind bearer auth, ops routes open, problems for errors.
+
+    Before a body is read, the request gate (`web.gate`) checks the method, the token of an
+    authenticated route, and the body's size (`max_body_bytes`) and media type."""
     app = FastAPI(
         title=title,
         version=version,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from local assets by install_offline_docs
         redoc_url=None,
         lifespan=_lifespan(engine=engine, background=background),
     )
     app.state.settings = settings
     app.state.engine = engine
     install_token_verifier(app, token_verifier or TokenVerifier.from_settings(settings))
-    # Order matters: the last middleware added runs outermost, so the 500 produced by the
-    # problem middleware is still counted, logged and tagged with the correlation id.
+    # Order matters: the last middleware added runs outermost. The gate runs inside the problem
+    # middleware (its failures are 500 problems); every answer, the 500 included, gets the
+    # security headers and is counted, logged and tagged with the correlation id.
+    app.add_middleware(
+        RequestGateMiddleware, routes=app.router.routes, max_body_bytes=settings.max_body_bytes
+    )
     install_problem_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, revalidated_prefixes=(DOCS_ASSETS_PATH,))
     app.add_middleware(RequestObservabilityMiddleware)
+    install_offline_docs(app)
     checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers), *readiness]
     app.include_router(ops_router(checks))
     for router in routers:
@@ -72,6 +92,7 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(app.state.settings)  # again in each worker process
+        forget_dead_processes()
         stop = asyncio.Event()
         tasks = [_start(job, stop=stop) for job in background]
         try:
@@ -80,6 +101,7 @@ def _lifespan(
             stop.set()
             await _finish(tasks)
             await engine.dispose()
+            retire_this_process()
 
     return lifespan
 
@@ -126,6 +148,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "instance": {"type": "string"},
         "correlation_id": {"type": "string"},
         "errors": {"type": "array", "items": {"type": "object"}},
+        "error_count": {"type": "integer"},
     },
     "additionalProperties": True,
 }
@@ -136,7 +159,11 @@ _PROBLEMS = {
     "404": "No such resource for the caller's tenant",
     "409": "Refused by a business rule or the resource's current state",
     "412": "If-Match names a stale version",
-    "422": "A field is invalid",
+    "422": "A field is invalid (the first fields listed in `errors`, all counted in `error_count`)",
+}
+_BODY_PROBLEMS = {
+    "413": "The body is larger than the service accepts",
+    "415": "The body is not application/json",
 }
 
 
@@ -168,7 +195,8 @@ def _openapi_with_bearer_scheme(app: FastAPI) -> Callable[[], dict[str, Any]]:
 def _document_problems(operation: dict[str, Any]) -> None:
     content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     responses = operation.setdefault("responses", {})
-    for status, description in _PROBLEMS.items():
+    problems = {**_PROBLEMS, **(_BODY_PROBLEMS if "requestBody" in operation else {})}
+    for status, description in problems.items():
         responses[status] = {"description": description, "content": content}
 
 
@@ -176,17 +204,35 @@ def serve(factory: str, settings: ServiceSettings) -> None:
     """Run the app that `factory` ("module:function") builds under uvicorn (uvloop, httptools),
     in `WEB_CONCURRENCY` worker processes, with the process's JSON logging."""
     configure_logging(settings)
-    uvicorn.run(
-        factory,
-        factory=True,
-        workers=settings.web_concurrency,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        # Logging is ours: uvicorn keeps its hands off, and the middleware writes access lines.
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    with _shared_metrics(settings):
+        uvicorn.run(
+            factory,
+            factory=True,
+            workers=settings.web_concurrency,
+            host=settings.host,
+            port=settings.port,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            # Logging is ours: uvicorn keeps its hands off, and the middleware writes access lines.
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
+
+
+@contextmanager
+def _shared_metrics(settings: ServiceSettings) -> Iterator[None]:
+    # Several workers without PROMETHEUS_MULTIPROC_DIR would each answer /metrics with their own
+    # counters: give them a directory of their own for the life of this process tree.
+    if settings.web_concurrency == 1 or os.environ.get(MULTIPROCESS_ENV):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix=f"pmo-metrics-{settings.service_name}-")
+    os.environ[MULTIPROCESS_ENV] = directory
+    log.info("metrics_multiprocess_dir", path=directory)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_ENV]
+        shutil.rmtree(directory, ignore_errors=True)

@@ -17,6 +17,8 @@ import jwt
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.types import Scope
 
 from pmo_shared.application.caller import Principal, Role
 from pmo_shared.settings import ServiceSettings
@@ -29,9 +31,12 @@ __all__ = [
     "Role",
     "TokenVerifier",
     "authenticate",
+    "bearer_token",
     "install_token_verifier",
     "issue_dev_token",
+    "remember_principal",
     "require_roles",
+    "verify_bearer",
 ]
 
 log = structlog.get_logger(__name__)
@@ -40,6 +45,8 @@ BEARER_SCHEME_NAME = "bearerAuth"
 LEEWAY_SECONDS = 30
 VERIFIED_CACHE_SIZE = 4096
 _REALM = 'Bearer realm="pmo"'
+# Where the request gate leaves the caller it verified, for `authenticate` to pick up.
+_PRINCIPAL_SCOPE_KEY = "pmo.principal"
 
 
 class TokenVerifier:
@@ -178,16 +185,22 @@ def _unauthorized(detail: str, *, error: str | None = None) -> Problem:
 _bearer = HTTPBearer(scheme_name=BEARER_SCHEME_NAME, bearerFormat="JWT", auto_error=False)
 
 
-async def authenticate(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller of this request; a 401 problem without a valid bearer token."""
-    if credentials is None:
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value (None for anything else),
+    read the way the documented `HTTPBearer` scheme reads it."""
+    scheme, token = get_authorization_scheme_param(authorization)
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+async def verify_bearer(verifier: TokenVerifier, token: str | None) -> Principal:
+    """The caller a bearer token names; a 401 problem without an acceptable token, 503 when the
+    identity provider's keys cannot be fetched."""
+    if token is None:
         raise _unauthorized("A bearer token is required.")
-    verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        return await verifier.verify(credentials.credentials)
+        return await verifier.verify(token)
     except jwt.PyJWKClientConnectionError as exc:
         log.error("jwks_unreachable", error=str(exc))
         raise Problem(503, slug="auth-unavailable", detail="Cannot verify tokens now.") from exc
@@ -197,6 +210,28 @@ async def authenticate(
         # The reason stays in the log: telling a caller why a forgery failed only helps it.
         log.info("token_rejected", reason=str(exc))
         raise _unauthorized("The token is invalid.", error="invalid_token") from exc
+
+
+def remember_principal(scope: Scope, principal: Principal) -> None:
+    """Record the caller verified for this request, so `authenticate` does not verify again."""
+    scope[_PRINCIPAL_SCOPE_KEY] = principal
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of this request; a 401 problem without a valid bearer token.
+
+    In a service app the request gate has verified the token before the body was read; this
+    dependency then hands over that caller. Elsewhere it verifies the token itself."""
+    verified = request.scope.get(_PRINCIPAL_SCOPE_KEY)
+    if isinstance(verified, Principal):
+        return verified
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verify_bearer(verifier, credentials.credentials if credentials else None)
+    remember_principal(request.scope, principal)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]

@@ -11,10 +11,11 @@ import structlog
 from aiokafka.client import AIOKafkaClient
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pmo_shared.telemetry.metrics import exposed_registry
 from pmo_shared.web.problems import Problem, problem_response
 
 Probe = Callable[[], Awaitable[None]]
@@ -106,6 +107,7 @@ async def run_checks(
 def ops_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
     """Routes for liveness, readiness and metrics."""
     router = APIRouter(tags=["ops"])
+    registry = exposed_registry()
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -130,7 +132,7 @@ def ops_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
 
     @router.get("/metrics", response_class=Response)
     async def metrics() -> Response:
-        """Prometheus metrics of this process."""
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus metrics of the service (of all its worker processes)."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

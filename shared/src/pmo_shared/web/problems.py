@@ -6,7 +6,7 @@ path) and `correlation_id`, plus the extra members of the problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +24,10 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pmo.example/problems/"
 
 _STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "correlation_id"})
+
+MAX_LISTED_ERRORS = 20
+"""A 422 lists at most this many invalid fields (and counts them all in `error_count`): a body
+of a hundred thousand unknown members must not become an answer many times its size."""
 
 log = structlog.get_logger(__name__)
 
@@ -76,6 +80,27 @@ def problem_response(problem: Problem, *, instance: str) -> JSONResponse:
     )
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over the service's limit, raised as soon as the bytes read exceed it.
+
+    An HTTP exception, because FastAPI lets those through while it reads a body (any other
+    exception there becomes a 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, detail=f"The request body exceeds the limit of {limit} bytes.")
+        self.limit = limit
+
+    def problem(self) -> Problem:
+        """The 413 problem to answer."""
+        return Problem(
+            413,
+            slug="body-too-large",
+            title="Content Too Large",  # RFC 9110's name; Python 3.11 has the older phrase
+            detail=str(self.detail),
+            extra={"max_body_bytes": self.limit},
+        )
+
+
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
     return problem_response(exc, instance=request.url.path)
@@ -89,17 +114,23 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, instance=request.url.path)
 
 
-def _errors_of(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _listed_errors(errors: Sequence[Any]) -> dict[str, Any]:
     # `input` and `ctx` are left out: they echo the client's data, which may hold secrets.
-    return [
+    listed = [
         {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-        for error in exc.errors()
+        for error in errors[:MAX_LISTED_ERRORS]
     ]
+    return {"errors": listed, "error_count": len(errors)}
+
+
+async def _on_body_too_large(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyTooLarge)
+    return problem_response(exc.problem(), instance=request.url.path)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = _errors_of(exc)
+    errors = exc.errors()
     if any(error["type"] == "json_invalid" for error in errors):
         # Syntax the server cannot parse is a bad request (RFC 9110 §15.5.1); 422 is for
         # well-formed content whose values are wrong.
@@ -107,7 +138,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             400,
             slug="malformed-body",
             detail="The request body is not valid JSON.",
-            extra={"errors": errors},
+            extra=_listed_errors(errors),
         )
     else:
         problem = Problem(
@@ -115,7 +146,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             slug="validation-error",
             title="Request validation failed",
             detail="One or more request fields are invalid; see `errors`.",
-            extra={"errors": errors},
+            extra=_listed_errors(errors),
         )
     return problem_response(problem, instance=request.url.path)
 
@@ -169,6 +200,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of `app` a problem response, including the ones nobody expected."""
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(BodyTooLarge, _on_body_too_large)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     # Every refusal of the domain and the application (and the store's concurrency conflict)
     # declares its own status and problem type.
