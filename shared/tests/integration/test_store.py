@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.domain.events import EventMetadata
+from pmo_shared.eventstore import store as event_store
 from pmo_shared.eventstore.memory import DeadlockError, InMemoryEventStore, TransactionAbortedError
 from pmo_shared.eventstore.store import ConcurrencyError, EventStore, PostgresEventStore
 
@@ -203,9 +204,29 @@ async def test_recorded_events_are_what_a_read_returns_with_increasing_positions
         "correlation_id": "corr-2",
         "causation_id": "cause-1",
         "payload": {"amount": 2},
+        "ordering_id": None,
     }
     assert len({e.envelope.event_id for e in read}) == 3
     assert envelope.occurred_at.tzinfo is not None
+
+
+async def test_events_keep_the_stream_they_are_ordered_with(store_backend: StoreBackend) -> None:
+    part, root = uuid.uuid4(), uuid.uuid4()
+    async with store_backend.transaction() as store:
+        appended = await store.append(
+            stream_type="counter",
+            stream_id=part,
+            expected_version=0,
+            events=[CounterIncremented(amount=1)],
+            metadata=METADATA,
+            ordering_id=root,
+        )
+    async with store_backend.transaction() as store:
+        read = await store.read_stream(stream_id=part, tenant_id=METADATA.tenant_id)
+
+    assert read == appended
+    assert read[0].envelope.ordering_id == root
+    assert read[0].envelope.ordering_key == root
 
 
 async def test_occurred_at_is_read_back_in_utc(store_backend: StoreBackend) -> None:
@@ -388,6 +409,24 @@ async def test_appends_are_queued_in_the_outbox(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         outbox = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
     assert outbox == 3
+
+
+@pytest.mark.integration
+async def test_the_outbox_carries_the_stream_events_are_ordered_with(engine: AsyncEngine) -> None:
+    part, root = uuid.uuid4(), uuid.uuid4()
+    async with engine.begin() as conn:
+        await event_store.append(
+            conn,
+            stream_type="counter",
+            stream_id=part,
+            expected_version=0,
+            events=[CounterIncremented(amount=1)],
+            metadata=METADATA,
+            ordering_id=root,
+        )
+    async with engine.connect() as conn:
+        queued = await event_store.read_outbox_batch(conn, limit=1000)
+    assert [e.envelope.ordering_key for e in queued if e.envelope.stream_id == part] == [root]
 
 
 @pytest.mark.integration

@@ -112,6 +112,7 @@ class UnitOfWork(Generic[Q]):
             expected_version=aggregate.version,
             events=events,
             metadata=metadata,
+            ordering_id=aggregate.ordering_id,
         )
         aggregate.mark_committed()
         if aggregate not in self._checked_out:

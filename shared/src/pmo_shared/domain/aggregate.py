@@ -73,6 +73,12 @@ class Aggregate:
         fold(self, event)
 
     @property
+    def ordering_id(self) -> UUID | None:
+        """The stream id of the aggregate this one's events are ordered with on Kafka, when it
+        is not its own (a part that lives and dies with another aggregate)."""
+        return None
+
+    @property
     def pending(self) -> list[DomainEvent]:
         """The events recorded since the aggregate was loaded or last saved (a copy)."""
         return list(self._pending)

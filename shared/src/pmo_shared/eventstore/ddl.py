@@ -25,6 +25,7 @@ EVENT_STORE_DDL: tuple[str, ...] = (
         correlation_id  text        NOT NULL,
         causation_id    text,
         payload         jsonb       NOT NULL,
+        ordering_id     uuid,
         CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version)
     )
     """,
@@ -86,6 +87,9 @@ CONSUMER_DDL: tuple[str, ...] = (
     )
     """,
 )
+
+# For stores created before `ordering_id` was part of EVENT_STORE_DDL (a no-op on newer ones).
+ADD_ORDERING_ID = "ALTER TABLE events ADD COLUMN IF NOT EXISTS ordering_id uuid"
 
 EVENT_STORE_DROP: tuple[str, ...] = (
     "DROP TABLE IF EXISTS outbox",

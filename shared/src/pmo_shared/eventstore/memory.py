@@ -78,6 +78,7 @@ class _Row:
     occurred_at: datetime
     metadata: EventMetadata
     payload: bytes
+    ordering_id: UUID | None
 
     def recorded(self) -> RecordedEvent:
         return RecordedEvent(
@@ -91,6 +92,7 @@ class _Row:
                 stream_version=self.stream_version,
                 occurred_at=self.occurred_at,
                 payload=orjson.loads(self.payload),
+                ordering_id=self.ordering_id,
                 **self.metadata.model_dump(),
             ),
         )
@@ -175,6 +177,7 @@ class InMemoryEventStore:
         events: Sequence[DomainEvent],
         metadata: EventMetadata,
         occurred_at: datetime | None,
+        ordering_id: UUID | None,
     ) -> list[RecordedEvent]:
         _check_open(tx)
         if not events:
@@ -209,6 +212,7 @@ class InMemoryEventStore:
                 occurred_at=_utc(when),
                 metadata=metadata,
                 payload=orjson.dumps(payload),
+                ordering_id=ordering_id,
             )
             pending.append(row)
             metrics.EVENTS_APPENDED.labels(stream_type, event.event_type).inc()
@@ -224,6 +228,7 @@ class InMemoryEventStore:
                         stream_version=row.stream_version,
                         occurred_at=when,
                         payload=payload,
+                        ordering_id=ordering_id,
                         **metadata.model_dump(),
                     ),
                 )
@@ -258,6 +263,7 @@ class _View:
         events: Sequence[DomainEvent],
         metadata: EventMetadata,
         occurred_at: datetime | None = None,
+        ordering_id: UUID | None = None,
     ) -> list[RecordedEvent]:
         """See `EventStore.append`."""
         return await self._db._append(
@@ -268,6 +274,7 @@ class _View:
             events=events,
             metadata=metadata,
             occurred_at=occurred_at,
+            ordering_id=ordering_id,
         )
 
     async def read_stream(

@@ -67,9 +67,10 @@ class EventStore(Protocol):
         events: Sequence[DomainEvent],
         metadata: EventMetadata,
         occurred_at: datetime | None = None,
+        ordering_id: UUID | None = None,
     ) -> list[RecordedEvent]:
         """Append `events` at `expected_version` (0 = a new stream); `ConcurrencyError` if
-        the stream is elsewhere."""
+        the stream is elsewhere. `ordering_id`: the stream they are ordered with on Kafka."""
         ...
 
     async def read_stream(
@@ -96,10 +97,10 @@ _APPEND = text(
     ), inserted AS (
         INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type,
                             schema_version, occurred_at, tenant_id, actor, correlation_id,
-                            causation_id, payload)
+                            causation_id, payload, ordering_id)
         SELECT e.event_id, :stream_type, :stream_id, :expected_version + e.n, e.event_type,
                e.schema_version, :occurred_at, :tenant_id, :actor, :correlation_id,
-               :causation_id, e.payload::jsonb
+               :causation_id, e.payload::jsonb, :ordering_id
         FROM unnest(CAST(:event_ids AS uuid[]), CAST(:event_types AS text[]),
                     CAST(:schema_versions AS integer[]), CAST(:payloads AS text[]))
              WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, n),
@@ -119,7 +120,8 @@ _STREAM_VERSION_KEY = "events_stream_version_key"  # the unique (stream_id, stre
 _READ_STREAM = text(
     """
     SELECT position, event_id, event_type, schema_version, stream_type, stream_id,
-           stream_version, occurred_at, tenant_id, actor, correlation_id, causation_id, payload
+           stream_version, occurred_at, tenant_id, actor, correlation_id, causation_id, payload,
+           ordering_id
     FROM events
     WHERE stream_id = :stream_id AND tenant_id = :tenant_id AND stream_version > :after_version
       AND (CAST(:as_of AS timestamptz) IS NULL OR occurred_at <= CAST(:as_of AS timestamptz))
@@ -131,7 +133,7 @@ _READ_OUTBOX = text(
     """
     SELECT e.position, e.event_id, e.event_type, e.schema_version, e.stream_type, e.stream_id,
            e.stream_version, e.occurred_at, e.tenant_id, e.actor, e.correlation_id,
-           e.causation_id, e.payload
+           e.causation_id, e.payload, e.ordering_id
     FROM outbox o JOIN events e USING (position)
     ORDER BY o.position
     LIMIT :limit
@@ -156,6 +158,7 @@ def _envelope(row: Any) -> RecordedEvent:
             correlation_id=row.correlation_id,
             causation_id=row.causation_id,
             payload=payload,
+            ordering_id=row.ordering_id,
         ),
     )
 
@@ -169,6 +172,7 @@ async def append(
     events: Sequence[DomainEvent],
     metadata: EventMetadata,
     occurred_at: datetime | None = None,
+    ordering_id: UUID | None = None,
 ) -> list[RecordedEvent]:
     """Append `events` to a stream at `expected_version` (0 = new stream), inside `conn`'s
     transaction, and queue them in the outbox. Raises `ConcurrencyError` on a stale version."""
@@ -186,6 +190,7 @@ async def append(
         "actor": metadata.actor,
         "correlation_id": metadata.correlation_id,
         "causation_id": metadata.causation_id,
+        "ordering_id": ordering_id,
         "event_ids": event_ids,
         "event_types": [e.event_type for e in events],
         "schema_versions": [e.schema_version for e in events],
@@ -216,6 +221,7 @@ async def append(
                 stream_version=row.stream_version,
                 occurred_at=when,
                 payload=payloads[i],
+                ordering_id=ordering_id,
                 **metadata.model_dump(),
             ),
         )
@@ -281,6 +287,7 @@ class PostgresEventStore:
         events: Sequence[DomainEvent],
         metadata: EventMetadata,
         occurred_at: datetime | None = None,
+        ordering_id: UUID | None = None,
     ) -> list[RecordedEvent]:
         """See `append`."""
         return await append(
@@ -291,6 +298,7 @@ class PostgresEventStore:
             events=events,
             metadata=metadata,
             occurred_at=occurred_at,
+            ordering_id=ordering_id,
         )
 
     async def read_stream(

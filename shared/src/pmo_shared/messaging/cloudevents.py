@@ -1,5 +1,7 @@
 """CloudEvents 1.0 Kafka protocol binding, binary mode: envelope in `ce_*` headers,
-payload as the JSON body, key = stream id."""
+payload as the JSON body, key = the ordering root's stream id (the CloudEvents partitioning
+extension's `partitionkey`): a stream's own id, or for a part that lives with another aggregate
+(a Project Office), that aggregate's (its project's), so both come in one order."""
 
 from __future__ import annotations
 
@@ -51,13 +53,14 @@ def encode(envelope: EventEnvelope) -> KafkaMessage:
         ("ce_subject", str(envelope.stream_id).encode()),
         ("ce_time", envelope.occurred_at.isoformat().encode()),
         ("content-type", b"application/json"),
+        ("ce_partitionkey", str(envelope.ordering_key).encode()),
     ]
     for attribute, field in _EXTENSIONS.items():
         value = getattr(envelope, field)
         if value is not None:
             headers.append((f"ce_{attribute}", str(value).encode()))
     return KafkaMessage(
-        key=str(envelope.stream_id).encode(),
+        key=str(envelope.ordering_key).encode(),
         value=orjson.dumps(envelope.payload),
         headers=headers,
     )
@@ -80,12 +83,15 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> EventEn
         if min(versions) < 1 or occurred_at.tzinfo is None:
             raise InvalidEventError("versions start at 1 and times carry their offset")
         causation = attrs.get("causationid")
+        stream_id = UUID(attrs["streamid"].decode())
+        partition_key = attrs.get("partitionkey")  # absent on messages from before it existed
+        ordering_id = UUID(partition_key.decode()) if partition_key is not None else stream_id
         return EventEnvelope.model_construct(
             event_id=UUID(attrs["id"].decode()),
             event_type=attrs["type"].decode(),
             schema_version=versions[0],
             stream_type=attrs["streamtype"].decode(),
-            stream_id=UUID(attrs["streamid"].decode()),
+            stream_id=stream_id,
             stream_version=versions[1],
             occurred_at=occurred_at,
             tenant_id=_text(attrs["tenantid"]),
@@ -93,6 +99,7 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> EventEn
             correlation_id=_text(attrs["correlationid"]),
             causation_id=causation.decode() if causation is not None else None,
             payload=payload,
+            ordering_id=ordering_id if ordering_id != stream_id else None,
         )
     except InvalidEventError:
         raise

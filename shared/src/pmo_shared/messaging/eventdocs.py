@@ -26,7 +26,13 @@ _HEADERS = {
     "ce_time": "when the fact occurred (RFC 3339)",
     "ce_schemaversion": "schema version of the payload",
     "ce_streamtype": "aggregate type",
-    "ce_streamid": "stream id (UUID), also the message key",
+    "ce_streamid": "stream id (UUID) of the aggregate",
+    "ce_partitionkey": (
+        "the ordering root's stream id (UUID), also the message key: the aggregate's own id, "
+        "or for a Project Office its project's, so a project's and its office's events come in "
+        "one order (messages published before this header existed are keyed by their own "
+        "stream id)"
+    ),
     "ce_streamversion": "version of the aggregate after this event (1, 2, ...)",
     "ce_tenantid": "tenant the aggregate belongs to",
     "ce_actor": "user who caused the event",
@@ -88,8 +94,9 @@ def asyncapi(catalog: EventCatalog) -> dict[str, Any]:
                 "address": catalog.topic,
                 "description": (
                     "CloudEvents 1.0 in Kafka binary mode: envelope in ce_* headers, payload as "
-                    "the JSON body, key = stream id (per-aggregate order). Delivery is at least "
-                    "once: deduplicate on ce_id."
+                    "the JSON body, key = the ordering root's stream id (ce_partitionkey): in "
+                    "order per project, a project's Project Office included. Delivery is at "
+                    "least once: deduplicate on ce_id."
                 ),
                 "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
             }
