@@ -98,9 +98,10 @@ def _project_events(rng: random.Random, i: int, tag: str) -> list[DomainEvent]:
                 "planned_start": planned_start,
                 "planned_finish": planned_finish,
                 "planned_values": points,
+                "effective_on": planned_start,
             }
         ),
-        pe.ProjectApproved(approved_by="pmo-lead"),
+        pe.ProjectApproved(approved_by="pmo-lead", effective_on=planned_start),
         pe.ProjectStarted(actual_start=actual_start),
     ]
     milestone = uuid.UUID(int=rng.getrandbits(128), version=4)

@@ -174,7 +174,7 @@ class World:
         units = InMemoryUnitsOfWork(registry, rows=CounterRows)
         settings = Settings()
         bus = CommandBus(
-            HANDLERS, units, config=settings, clock=lambda: TODAY, aggregates=(Counter,)
+            HANDLERS, units, config=settings, clock=lambda _tenant: TODAY, aggregates=(Counter,)
         )
         return cls(units, bus, settings)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pmo_shared.application.handlers import CommandBus
+from pmo_shared.application.handlers import CommandBus, today_in
 from pmo_shared.database.engine import create_engine
 from pmo_shared.database.unit_of_work import PostgresUnitsOfWork
+from pmo_shared.domain.events import recorded_on_in
 from pmo_shared.messaging.relay import OutboxRelay
 from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
 from pmo_shared.tasks import BackgroundTask
@@ -40,8 +41,15 @@ def bootstrap(settings: ProjectSettings) -> FastAPI:
         background=background,
     )
     threshold = settings.large_project_threshold
+    # Each tenant's calendar: its today for commands, the recorded date of an old event.
+    dated = registry.dated_by(recorded_on_in(settings.time_zone_of))
     units = PostgresUnitsOfWork(
-        engine, registry, rows=lambda conn: PostgresProjectRows(conn, large_threshold=threshold)
+        engine, dated, rows=lambda conn: PostgresProjectRows(conn, large_threshold=threshold)
     )
-    app.state.commands = CommandBus(HANDLERS, units, config=ProjectPolicy(threshold))
+    app.state.commands = CommandBus(
+        HANDLERS,
+        units,
+        config=ProjectPolicy(threshold),
+        clock=today_in(settings.time_zone_of),
+    )
     return app

@@ -32,5 +32,6 @@ def bootstrap(settings: ReportingSettings) -> FastAPI:
     app.state.reports = ReportService(
         supervisor,
         thresholds=HealthThresholds(green=settings.health_green, amber=settings.health_amber),
+        time_zone_of=settings.time_zone_of,
     )
     return app

@@ -1,7 +1,12 @@
 """The project events reporting-svc reads, as tolerant readers of project-svc's published
 schemas (services/project-svc/events/schemas): only the fields reporting uses, unknown fields
 ignored, so project-svc can add optional fields without breaking reporting. A contract test
-checks every field here against the committed producer schemas."""
+checks every field here against the committed producer schemas.
+
+The versions that added a business date (`effective_on`, `established_on`, `disbanded_on`)
+are read with it optional: a v1 event has none, and the read model then takes the day it was
+recorded on, in the tenant's time zone (`readmodel.queries`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from pmo_shared.domain.events import DomainEvent, EventRegistry
+from pmo_shared.domain.events import DomainEvent, EventRegistry, JsonDict
 
 registry = EventRegistry()
 
@@ -43,7 +48,7 @@ class ProjectProposed(ProjectEvent):
 
 
 @registry.register
-class ProjectBaselined(ProjectEvent):
+class ProjectBaselinedV1(ProjectEvent):
     event_type = "ProjectBaselined"
     baseline_number: int
     budget_at_completion: Decimal
@@ -54,8 +59,20 @@ class ProjectBaselined(ProjectEvent):
 
 
 @registry.register
-class ProjectApproved(ProjectEvent):
+class ProjectBaselined(ProjectBaselinedV1):
+    schema_version = 2
+    effective_on: date | None = None
+
+
+@registry.register
+class ProjectApprovedV1(ProjectEvent):
     event_type = "ProjectApproved"
+
+
+@registry.register
+class ProjectApproved(ProjectApprovedV1):
+    schema_version = 2
+    effective_on: date | None = None
 
 
 @registry.register
@@ -65,13 +82,25 @@ class ProjectStarted(ProjectEvent):
 
 
 @registry.register
-class ProjectPutOnHold(ProjectEvent):
+class ProjectPutOnHoldV1(ProjectEvent):
     event_type = "ProjectPutOnHold"
 
 
 @registry.register
-class ProjectResumed(ProjectEvent):
+class ProjectPutOnHold(ProjectPutOnHoldV1):
+    schema_version = 2
+    effective_on: date | None = None
+
+
+@registry.register
+class ProjectResumedV1(ProjectEvent):
     event_type = "ProjectResumed"
+
+
+@registry.register
+class ProjectResumed(ProjectResumedV1):
+    schema_version = 2
+    effective_on: date | None = None
 
 
 @registry.register
@@ -81,13 +110,25 @@ class ProjectCompleted(ProjectEvent):
 
 
 @registry.register
-class ProjectCancelled(ProjectEvent):
+class ProjectCancelledV1(ProjectEvent):
     event_type = "ProjectCancelled"
 
 
 @registry.register
-class ProjectClosed(ProjectEvent):
+class ProjectCancelled(ProjectCancelledV1):
+    schema_version = 2
+    effective_on: date | None = None
+
+
+@registry.register
+class ProjectClosedV1(ProjectEvent):
     event_type = "ProjectClosed"
+
+
+@registry.register
+class ProjectClosed(ProjectClosedV1):
+    schema_version = 2
+    effective_on: date | None = None
 
 
 @registry.register
@@ -157,12 +198,18 @@ class LessonLearned(ProjectEvent):
 
 
 @registry.register
-class ProjectOfficeEstablished(ProjectEvent):
+class ProjectOfficeEstablishedV1(ProjectEvent):
     event_type = "ProjectOfficeEstablished"
     office_id: UUID
     project_id: UUID
     lead: str
     reporting_cadence_days: int
+
+
+@registry.register
+class ProjectOfficeEstablished(ProjectOfficeEstablishedV1):
+    schema_version = 2
+    established_on: date | None = None
 
 
 @registry.register
@@ -197,7 +244,31 @@ class OfficeDocumentFiled(ProjectEvent):
 
 
 @registry.register
-class ProjectOfficeDisbanded(ProjectEvent):
+class ProjectOfficeDisbandedV1(ProjectEvent):
     event_type = "ProjectOfficeDisbanded"
     reason: str
     automatic: bool
+
+
+@registry.register
+class ProjectOfficeDisbanded(ProjectOfficeDisbandedV1):
+    schema_version = 2
+    disbanded_on: date | None = None
+
+
+def _undated(payload: JsonDict) -> JsonDict:
+    """v1 → v2: no business date (the read model falls back to the recorded date)."""
+    return payload
+
+
+for _event_type in (
+    "ProjectBaselined",
+    "ProjectApproved",
+    "ProjectPutOnHold",
+    "ProjectResumed",
+    "ProjectCancelled",
+    "ProjectClosed",
+    "ProjectOfficeEstablished",
+    "ProjectOfficeDisbanded",
+):
+    registry.upcaster(_event_type, from_version=1)(_undated)

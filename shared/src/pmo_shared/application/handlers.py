@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
@@ -58,15 +58,30 @@ class Outcome(Generic[R]):
     replayed: bool
 
 
-def utc_today() -> date:
-    """Today in UTC: the default clock of commands."""
+TenantClock = Callable[[str], date]
+"""A tenant's today: what `CommandContext.today` is for a command of that tenant."""
+
+
+def utc_today(tenant: str) -> date:
+    """Today in UTC, whatever the tenant: the default clock of commands."""
     return datetime.now(UTC).date()
+
+
+def today_in(
+    zone_of: Callable[[str], tzinfo], *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> TenantClock:
+    """A clock that gives each tenant the date it is now in its own time zone (`zone_of`)."""
+
+    def today(tenant: str) -> date:
+        return now().astimezone(zone_of(tenant)).date()
+
+    return today
 
 
 @dataclass(frozen=True, slots=True)
 class CommandContext(Generic[Q, Cfg]):
-    """What a handler works with: the unit of work, who asks, one clock, the service's
-    configuration."""
+    """What a handler works with: the unit of work, who asks, the date it is for the caller's
+    tenant (one clock for the whole command), the service's configuration."""
 
     uow: UnitOfWork[Q]
     caller: Caller
@@ -119,7 +134,7 @@ class CommandBus(Generic[Q, Cfg]):
         units: UnitsOfWork[Q],
         *,
         config: Cfg,
-        clock: Callable[[], date] = utc_today,
+        clock: TenantClock = utc_today,
         aggregates: Sequence[type[Aggregate]] = (),
     ) -> None:
         self.handlers = handlers
@@ -150,7 +165,7 @@ class CommandBus(Generic[Q, Cfg]):
                     )
                     if earlier is not None:
                         return Outcome(cast(R, await self._replay(uow, earlier)), replayed=True)
-                context = CommandContext(uow, caller, self.clock(), self.config)
+                context = CommandContext(uow, caller, self.clock(caller.tenant), self.config)
                 result = await handler(command, context)
                 if idempotency is not None:
                     await uow.idempotency.remember(

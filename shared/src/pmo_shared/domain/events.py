@@ -4,12 +4,17 @@ Domain events are plain pydantic models with an explicit `event_type` and `schem
 A published version never changes: a new shape is a new class with a higher version plus an
 upcaster that turns the previous version's payload into the next one. Stored and published
 events are decoded through the registry, which upcasts old payloads to the newest version.
+
+An upcaster sees only the payload; a *dated* upcaster also gets the date the event was recorded
+on, for a new field that defaults to it (e.g. an effective date). That date is the envelope's
+`occurred_at` in its tenant's calendar: `recorded_on` decides it (UTC unless a service gives a
+registry of its own tenants' time zones with `dated_by`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -17,6 +22,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 JsonDict = dict[str, Any]
 Upcaster = Callable[[JsonDict], JsonDict]
+DatedUpcaster = Callable[[JsonDict, date], JsonDict]
+"""An upcaster that also gets the date its event was recorded on."""
+_Step = Callable[[JsonDict, date | None], JsonDict]
 
 
 class DomainEvent(BaseModel):
@@ -56,6 +64,14 @@ class EventEnvelope(BaseModel):
     correlation_id: str
     causation_id: str | None
     payload: JsonDict
+    ordering_id: UUID | None = None
+    """The stream id of the ordering root when it is another stream's (a Project Office's
+    project): the Kafka key, so a consumer sees both streams' events in one order."""
+
+    @property
+    def ordering_key(self) -> UUID:
+        """The id events are ordered by on Kafka: the ordering root's, else the stream's own."""
+        return self.ordering_id or self.stream_id
 
 
 class UnknownEventError(LookupError):
@@ -67,15 +83,41 @@ class InvalidEventError(ValueError):
 
 
 E = TypeVar("E", bound=type[DomainEvent])
+RecordedOn = Callable[[EventEnvelope], date]
+"""The date, in its tenant's calendar, on which a stored event was recorded."""
+
+
+def recorded_on_utc(envelope: EventEnvelope) -> date:
+    """The UTC date of the envelope's `occurred_at`: the default calendar of a registry."""
+    return envelope.occurred_at.astimezone(UTC).date()
+
+
+def recorded_on_in(zone_of: Callable[[str], tzinfo]) -> RecordedOn:
+    """The calendar in which an envelope's `occurred_at` falls on a date of its tenant's time
+    zone (`zone_of(tenant_id)`)."""
+
+    def recorded_on(envelope: EventEnvelope) -> date:
+        return envelope.occurred_at.astimezone(zone_of(envelope.tenant_id)).date()
+
+    return recorded_on
 
 
 class EventRegistry:
     """Maps (event_type, schema_version) to schema classes and chains upcasters."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, recorded_on: RecordedOn = recorded_on_utc) -> None:
         self._classes: dict[tuple[str, int], type[DomainEvent]] = {}
         self._latest: dict[str, int] = {}
-        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._upcasters: dict[tuple[str, int], _Step] = {}
+        self._recorded_on = recorded_on
+
+    def dated_by(self, recorded_on: RecordedOn) -> EventRegistry:
+        """This registry (the same schemas and upcasters, shared) with another calendar for
+        the recorded date that dated upcasters get, e.g. each tenant's own time zone."""
+        view = EventRegistry(recorded_on=recorded_on)
+        view._classes, view._latest = self._classes, self._latest
+        view._upcasters = self._upcasters
+        return view
 
     def register(self, cls: E) -> E:
         """Register one schema version of an event type (usable as a class decorator)."""
@@ -90,7 +132,24 @@ class EventRegistry:
         """Register the function that turns `from_version` payloads into `from_version + 1`."""
 
         def decorate(fn: Upcaster) -> Upcaster:
-            self._upcasters[(event_type, from_version)] = fn
+            self._upcasters[(event_type, from_version)] = lambda payload, _on: fn(payload)
+            return fn
+
+        return decorate
+
+    def dated_upcaster(
+        self, event_type: str, *, from_version: int
+    ) -> Callable[[DatedUpcaster], DatedUpcaster]:
+        """Register the function that turns `from_version` payloads into `from_version + 1`
+        given also the date the event was recorded on (only envelopes can be upcast so)."""
+
+        def decorate(fn: DatedUpcaster) -> DatedUpcaster:
+            def step(payload: JsonDict, recorded_on: date | None) -> JsonDict:
+                if recorded_on is None:
+                    raise InvalidEventError(f"{event_type!r} v{from_version} needs its date")
+                return fn(payload, recorded_on)
+
+            self._upcasters[(event_type, from_version)] = step
             return fn
 
         return decorate
@@ -102,8 +161,16 @@ class EventRegistry:
         except KeyError:
             raise UnknownEventError(f"unknown event type {event_type!r}") from None
 
-    def decode(self, event_type: str, schema_version: int, payload: JsonDict) -> DomainEvent:
-        """Validate a stored payload, upcasting it to the newest version first."""
+    def decode(
+        self,
+        event_type: str,
+        schema_version: int,
+        payload: JsonDict,
+        *,
+        recorded_on: date | None = None,
+    ) -> DomainEvent:
+        """Validate a stored payload, upcasting it to the newest version first (a dated
+        upcaster needs `recorded_on`, the date the event was recorded on)."""
         latest = self.latest_version(event_type)
         if schema_version < 1 or schema_version > latest:
             raise UnknownEventError(f"unknown schema version {schema_version} of {event_type!r}")
@@ -112,15 +179,18 @@ class EventRegistry:
             upcast = self._upcasters.get((event_type, version))
             if upcast is None:
                 raise UnknownEventError(f"no upcaster for {event_type!r} v{version}")
-            data = upcast(dict(data))  # an upcaster may change its argument: give it a copy
+            data = upcast(dict(data), recorded_on)  # an upcaster may change its argument
         try:
             return self._classes[(event_type, latest)].model_validate(data)
         except ValidationError as exc:
             raise InvalidEventError(f"invalid {event_type!r} payload: {exc}") from exc
 
     def decode_envelope(self, envelope: EventEnvelope) -> DomainEvent:
-        """Decode the payload of a stored envelope."""
-        return self.decode(envelope.event_type, envelope.schema_version, envelope.payload)
+        """Decode the payload of a stored envelope (dated upcasters get its recorded date)."""
+        kind, version = envelope.event_type, envelope.schema_version
+        old = 1 <= version < self.latest_version(kind)
+        recorded_on = self._recorded_on(envelope) if old else None
+        return self.decode(kind, version, envelope.payload, recorded_on=recorded_on)
 
     def __iter__(self) -> Iterator[type[DomainEvent]]:
         """Every registered schema class, every version, in a stable order."""

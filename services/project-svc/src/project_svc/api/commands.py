@@ -28,14 +28,19 @@ async def baseline(body: schemas.BaselineCreate, on: OnRoute) -> Read:
         planned_finish=body.planned_finish,
         planned_values=tuple(body.planned_values),
         reason=body.reason,
+        effective_on=body.effective_on,
     )
     return on.project(await on.send(command))
 
 
 @router.post("/approve", response_model=Read)
-async def approve(on: OnRoute, body: schemas.Empty | None = None) -> Read:
-    """Approve a baselined proposal."""
-    command = c.ApproveProject(project_id=on.project_id, expected_version=on.if_match)
+async def approve(on: OnRoute, body: schemas.DatedRequest | None = None) -> Read:
+    """Approve a baselined proposal (as of today unless an earlier date is given)."""
+    command = c.ApproveProject(
+        project_id=on.project_id,
+        expected_version=on.if_match,
+        effective_on=body.effective_on if body else None,
+    )
     return on.project(await on.send(command))
 
 
@@ -51,18 +56,25 @@ async def start(on: OnRoute, body: schemas.StartRequest | None = None) -> Read:
 
 
 @router.post("/hold", response_model=Read)
-async def hold(body: schemas.ReasonRequest, on: OnRoute) -> Read:
-    """Pause active work."""
+async def hold(body: schemas.DatedReasonRequest, on: OnRoute) -> Read:
+    """Pause active work (from today unless an earlier date is given)."""
     command = c.HoldProject(
-        project_id=on.project_id, expected_version=on.if_match, reason=body.reason
+        project_id=on.project_id,
+        expected_version=on.if_match,
+        reason=body.reason,
+        effective_on=body.effective_on,
     )
     return on.project(await on.send(command))
 
 
 @router.post("/resume", response_model=Read)
-async def resume(on: OnRoute, body: schemas.Empty | None = None) -> Read:
-    """Resume paused work."""
-    command = c.ResumeProject(project_id=on.project_id, expected_version=on.if_match)
+async def resume(on: OnRoute, body: schemas.DatedRequest | None = None) -> Read:
+    """Resume paused work (from today unless an earlier date is given)."""
+    command = c.ResumeProject(
+        project_id=on.project_id,
+        expected_version=on.if_match,
+        effective_on=body.effective_on if body else None,
+    )
     return on.project(await on.send(command))
 
 
@@ -78,10 +90,14 @@ async def complete(on: OnRoute, body: schemas.CompleteRequest | None = None) -> 
 
 
 @router.post("/cancel", response_model=Read)
-async def cancel(body: schemas.ReasonRequest, on: OnRoute) -> Read:
-    """Stop the project; its Project Office is disbanded in the same transaction."""
+async def cancel(body: schemas.DatedReasonRequest, on: OnRoute) -> Read:
+    """Stop the project (as of today unless an earlier date is given); its Project Office is
+    disbanded in the same transaction."""
     command = c.CancelProject(
-        project_id=on.project_id, expected_version=on.if_match, reason=body.reason
+        project_id=on.project_id,
+        expected_version=on.if_match,
+        reason=body.reason,
+        effective_on=body.effective_on,
     )
     return on.project(await on.send(command))
 
@@ -93,6 +109,7 @@ async def close(on: OnRoute, body: schemas.CloseRequest | None = None) -> Read:
         project_id=on.project_id,
         expected_version=on.if_match,
         no_lessons_reason=body.no_lessons_reason if body else None,
+        effective_on=body.effective_on if body else None,
     )
     return on.project(await on.send(command))
 

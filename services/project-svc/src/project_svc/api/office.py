@@ -29,6 +29,7 @@ async def establish_office(
         lead=body.lead,
         reporting_cadence_days=body.reporting_cadence_days,
         charter=body.charter,
+        established_on=body.established_on,
     )
     office = await bus.execute(command, caller)
     response.headers["ETag"] = etag(office.version)
@@ -93,9 +94,13 @@ async def file_document(body: schemas.DocumentCreate, on: OnRoute) -> Created:
 
 
 @router.post("/disband", response_model=Read)
-async def disband(body: schemas.ReasonRequest, on: OnRoute) -> Read:
-    """Disband the office by hand (the PMO or the project's manager, not its lead)."""
+async def disband(body: schemas.DisbandRequest, on: OnRoute) -> Read:
+    """Disband the office by hand (the PMO or the project's manager, not its lead), as of today
+    unless an earlier date is given."""
     command = c.DisbandOffice(
-        project_id=on.project_id, expected_version=on.if_match, reason=body.reason
+        project_id=on.project_id,
+        expected_version=on.if_match,
+        reason=body.reason,
+        disbanded_on=body.disbanded_on,
     )
     return on.office(await on.send(command))

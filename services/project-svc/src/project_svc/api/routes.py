@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime
 
 from pmo_shared.web.commands import CallerDep, IdempotencyKey, etag
 from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
+from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from project_svc.api import schemas
 from project_svc.api.deps import Bus, ProjectBus
@@ -80,14 +81,34 @@ async def get_project(
     bus: Bus,
     caller: CallerDep,
     response: Response,
-    as_of: Annotated[
-        datetime | None, Query(description="the project as it was at this time (ISO 8601)")
+    known_at: Annotated[
+        AwareDatetime | None,
+        Query(
+            description=(
+                "record time: the project as the system knew it at this instant (ISO 8601 "
+                "with its offset), from the events recorded by then; default now"
+            )
+        ),
     ] = None,
+    as_of: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> schemas.ProjectRead:
-    """A project now (with its ETag), or as it was at `as_of`."""
-    when = as_of.replace(tzinfo=as_of.tzinfo or UTC) if as_of else None
-    project = await queries.get_project(bus, caller, project_id, as_of=when)
+    """A project now (with its ETag), or as it was known at `known_at`."""
+    if as_of is not None:
+        raise _renamed_as_of()
+    project = await queries.get_project(bus, caller, project_id, known_at=known_at)
     return _read(bus, project, response)
+
+
+def _renamed_as_of() -> Problem:
+    """`as_of` is a business date in the reports; here record time is `known_at` (400)."""
+    return Problem(
+        400,
+        slug="renamed-parameter",
+        detail=(
+            "as_of is no parameter of a project: use known_at=<timestamp> for the project as "
+            "it was known then (as_of is the business date of reporting-svc's reports)"
+        ),
+    )
 
 
 @router.get("/{project_id}/events", response_model=list[schemas.EventRead])

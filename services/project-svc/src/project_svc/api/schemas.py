@@ -25,6 +25,12 @@ from project_svc.domain.events import OfficeReportKind
 from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 
 Reason = Annotated[str, Field(max_length=2000)]
+TODAY_BY_DEFAULT = "the business date it takes effect: not in the future; defaults to today"
+
+
+def effective_date(what: str = TODAY_BY_DEFAULT) -> Any:
+    """An optional business date of a command (the tenant's today when left out)."""
+    return Field(default=None, description=what)
 
 
 class Body(RequestBody):
@@ -48,38 +54,53 @@ class BaselineCreate(Body):
     planned_finish: date
     planned_values: list[PlannedValuePoint] = Field(default_factory=list, max_length=500)
     reason: Reason = ""
+    effective_on: date | None = effective_date(
+        "the day the baseline comes into force: not in the future, not before the previous "
+        "baseline's, once started not before the actual start; defaults to today"
+    )
 
 
-class Empty(Body):
-    pass
+class DatedRequest(Body):
+    effective_on: date | None = effective_date()
 
 
 class StartRequest(Body):
-    actual_start: date | None = Field(default=None, description="defaults to today")
+    actual_start: date | None = effective_date(
+        "not in the future, not after a cost already recorded; defaults to today"
+    )
 
 
-class ReasonRequest(Body):
+class DatedReasonRequest(Body):
     reason: LongText
+    effective_on: date | None = effective_date(
+        "the business date it takes effect: not in the future nor before the project's last "
+        "lifecycle change; defaults to today"
+    )
 
 
 class CompleteRequest(Body):
-    actual_finish: date | None = Field(default=None, description="defaults to today")
+    actual_finish: date | None = effective_date(
+        "not in the future nor before the project's last lifecycle change; defaults to today"
+    )
 
 
 class CloseRequest(Body):
     no_lessons_reason: Reason | None = Field(
         default=None, description="required when the project has no lessons learned"
     )
+    effective_on: date | None = effective_date(
+        "not in the future nor before the project ended; defaults to today"
+    )
 
 
 class ProgressCreate(Body):
     percent_complete: Percent
-    as_of: date | None = Field(default=None, description="defaults to today")
+    as_of: date | None = effective_date("between the actual start and today; defaults to today")
 
 
 class CostCreate(Body):
     amount: PositiveAmount
-    incurred_on: date
+    incurred_on: date = Field(description="between the actual start (once started) and today")
     category: Text
     description: Reason = ""
 
@@ -90,7 +111,9 @@ class MilestoneCreate(Body):
 
 
 class MilestoneAchieve(Body):
-    achieved_on: date | None = Field(default=None, description="defaults to today")
+    achieved_on: date | None = effective_date(
+        "between the actual start and today; defaults to today"
+    )
 
 
 class RiskCreate(Body):
@@ -121,6 +144,14 @@ class OfficeCreate(Body):
     lead: UserId
     reporting_cadence_days: Annotated[int, Field(ge=1, le=366)]
     charter: Annotated[str, Field(max_length=20_000)] = ""
+    established_on: date | None = effective_date()
+
+
+class DisbandRequest(Body):
+    reason: LongText
+    disbanded_on: date | None = effective_date(
+        "not in the future nor before the office was established; defaults to today"
+    )
 
 
 class StaffAssign(Body):
@@ -150,6 +181,7 @@ class BaselineRead(BaseModel):
     planned_finish: date
     planned_values: list[PlannedValuePoint]
     reason: str
+    effective_on: date
 
 
 class MilestoneRead(BaseModel):
@@ -188,9 +220,11 @@ class ProjectRead(BaseModel):
     flagged_large: bool
     large: bool
     status: ProjectStatus
+    status_since: date | None = Field(description="the business date the status took effect")
     baseline: BaselineRead | None
     baselines: list[BaselineRead]
     approved_by: str | None
+    approved_on: date | None
     actual_start: date | None
     actual_finish: date | None
     percent_complete: Decimal
@@ -268,3 +302,5 @@ class OfficeRead(BaseModel):
     documents: int
     disband_reason: str | None
     disbanded_automatically: bool
+    established_on: date
+    disbanded_on: date | None

@@ -18,6 +18,7 @@ def _baseline(b: Baseline) -> schemas.BaselineRead:
         planned_finish=b.planned_finish,
         planned_values=list(b.planned_values),
         reason=b.reason,
+        effective_on=b.effective_on,
     )
 
 
@@ -37,9 +38,11 @@ def project_read(p: Project, *, large_threshold: Decimal) -> schemas.ProjectRead
         flagged_large=p.flagged_large,
         large=p.is_large(large_threshold),
         status=p.status,
+        status_since=p.status_since,
         baseline=_baseline(p.baseline) if p.baseline else None,
         baselines=[_baseline(b) for b in p.baselines],
         approved_by=p.approved_by,
+        approved_on=p.approved_on,
         actual_start=p.actual_start,
         actual_finish=p.actual_finish,
         percent_complete=p.percent_complete,
@@ -77,6 +80,7 @@ def project_read(p: Project, *, large_threshold: Decimal) -> schemas.ProjectRead
 def office_read(o: ProjectOffice) -> schemas.OfficeRead:
     """The representation of a Project Office."""
     assert o.project_id is not None
+    assert o.established_on is not None
     return schemas.OfficeRead(
         office_id=o.id,
         project_id=o.project_id,
@@ -93,4 +97,6 @@ def office_read(o: ProjectOffice) -> schemas.OfficeRead:
         documents=o.document_count,
         disband_reason=o.disband_reason,
         disbanded_automatically=o.disbanded_automatically,
+        established_on=o.established_on,
+        disbanded_on=o.disbanded_on,
     )

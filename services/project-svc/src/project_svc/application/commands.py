@@ -66,11 +66,12 @@ class BaselineProject(OnProject, Command[Project]):
     planned_finish: date
     planned_values: tuple[PlannedValuePoint, ...] = ()
     reason: str = ""
+    effective_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ApproveProject(OnProject, Command[Project]):
-    pass
+    effective_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,11 +82,12 @@ class StartProject(OnProject, Command[Project]):
 @dataclass(frozen=True, kw_only=True)
 class HoldProject(OnProject, Command[Project]):
     reason: str
+    effective_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ResumeProject(OnProject, Command[Project]):
-    pass
+    effective_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,11 +98,13 @@ class CompleteProject(OnProject, Command[Project]):
 @dataclass(frozen=True, kw_only=True)
 class CancelProject(OnProject, Command[Project]):
     reason: str
+    effective_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class CloseProject(OnProject, Command[Project]):
     no_lessons_reason: str | None = None
+    effective_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,6 +169,7 @@ class EstablishOffice(Command[ProjectOffice]):
     lead: str
     reporting_cadence_days: int
     charter: str
+    established_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,3 +201,4 @@ class FileOfficeDocument(OnProject, Command[Added[ProjectOffice]]):
 @dataclass(frozen=True, kw_only=True)
 class DisbandOffice(OnProject, Command[ProjectOffice]):
     reason: str
+    disbanded_on: date | None = None

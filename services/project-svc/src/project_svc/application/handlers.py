@@ -1,5 +1,6 @@
 """The handler of every project-svc command, found through one map (`HANDLERS`). Each runs in
 one unit of work: load, authorise, decide, append (with the outbox) and refresh the query rows.
+A business date a command leaves out is the tenant's today (`ctx.today`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ async def propose_project(cmd: c.ProposeProject, ctx: Context) -> c.Proposal:
 
 @handles(c.BaselineProject)
 async def baseline_project(cmd: c.BaselineProject, ctx: Context) -> Project:
-    """Set the baseline (re-baselining once underway needs a reason)."""
+    """Set the baseline in force from a date (default today; re-baselining once underway
+    needs a reason)."""
+    when, today = cmd.effective_on or ctx.today, ctx.today
     return (
         await _on_project(
             cmd,
@@ -78,6 +81,8 @@ async def baseline_project(cmd: c.BaselineProject, ctx: Context) -> Project:
                 planned_finish=cmd.planned_finish,
                 planned_values=cmd.planned_values,
                 reason=cmd.reason,
+                effective_on=when,
+                today=today,
             ),
         )
     )[0]
@@ -85,8 +90,13 @@ async def baseline_project(cmd: c.BaselineProject, ctx: Context) -> Project:
 
 @handles(c.ApproveProject)
 async def approve_project(cmd: c.ApproveProject, ctx: Context) -> Project:
-    """Approve a baselined proposal."""
-    return (await _on_project(cmd, ctx, lambda p: p.approve(approved_by=ctx.caller.subject)))[0]
+    """Approve a baselined proposal (as of today unless an earlier date is given)."""
+    when, today, by = cmd.effective_on or ctx.today, ctx.today, ctx.caller.subject
+    return (
+        await _on_project(
+            cmd, ctx, lambda p: p.approve(approved_by=by, effective_on=when, today=today)
+        )
+    )[0]
 
 
 @handles(c.StartProject)
@@ -98,14 +108,20 @@ async def start_project(cmd: c.StartProject, ctx: Context) -> Project:
 
 @handles(c.HoldProject)
 async def hold_project(cmd: c.HoldProject, ctx: Context) -> Project:
-    """Pause active work."""
-    return (await _on_project(cmd, ctx, lambda p: p.hold(reason=cmd.reason)))[0]
+    """Pause active work (from today unless an earlier date is given)."""
+    when, today = cmd.effective_on or ctx.today, ctx.today
+    return (
+        await _on_project(
+            cmd, ctx, lambda p: p.hold(reason=cmd.reason, effective_on=when, today=today)
+        )
+    )[0]
 
 
 @handles(c.ResumeProject)
 async def resume_project(cmd: c.ResumeProject, ctx: Context) -> Project:
-    """Resume paused work."""
-    return (await _on_project(cmd, ctx, lambda p: p.resume()))[0]
+    """Resume paused work (from today unless an earlier date is given)."""
+    when, today = cmd.effective_on or ctx.today, ctx.today
+    return (await _on_project(cmd, ctx, lambda p: p.resume(effective_on=when, today=today)))[0]
 
 
 @handles(c.CompleteProject)
@@ -119,15 +135,28 @@ async def complete_project(cmd: c.CompleteProject, ctx: Context) -> Project:
 
 @handles(c.CancelProject)
 async def cancel_project(cmd: c.CancelProject, ctx: Context) -> Project:
-    """Stop the project; its Project Office is disbanded in the same unit of work."""
-    return (await _on_project(cmd, ctx, lambda p: p.cancel(reason=cmd.reason)))[0]
+    """Stop the project (as of today unless an earlier date is given); its Project Office is
+    disbanded in the same unit of work."""
+    when, today = cmd.effective_on or ctx.today, ctx.today
+    return (
+        await _on_project(
+            cmd, ctx, lambda p: p.cancel(reason=cmd.reason, effective_on=when, today=today)
+        )
+    )[0]
 
 
 @handles(c.CloseProject)
 async def close_project(cmd: c.CloseProject, ctx: Context) -> Project:
-    """Close a finished project (needs a lesson learned or a no_lessons_reason)."""
-    reason = cmd.no_lessons_reason
-    return (await _on_project(cmd, ctx, lambda p: p.close(no_lessons_reason=reason)))[0]
+    """Close a finished project (needs a lesson learned or a no_lessons_reason), as of today
+    unless an earlier date is given."""
+    reason, when, today = cmd.no_lessons_reason, cmd.effective_on or ctx.today, ctx.today
+    return (
+        await _on_project(
+            cmd,
+            ctx,
+            lambda p: p.close(no_lessons_reason=reason, effective_on=when, today=today),
+        )
+    )[0]
 
 
 @handles(c.ReportProgress)
@@ -241,7 +270,8 @@ async def learn_lesson(cmd: c.LearnLesson, ctx: Context) -> c.Added[Project]:
 # -- the Project Office ------------------------------------------------------------------------
 @handles(c.EstablishOffice)
 async def establish_office(cmd: c.EstablishOffice, ctx: Context) -> ProjectOffice:
-    """Set up the Project Office of a large project."""
+    """Set up the Project Office of a large project (as of today unless an earlier date is
+    given)."""
     project = await project_of(ctx.uow, cmd.project_id)
     require_manager(ctx.caller, project)
     office = ProjectOffice.establish(
@@ -251,6 +281,8 @@ async def establish_office(cmd: c.EstablishOffice, ctx: Context) -> ProjectOffic
         lead=cmd.lead,
         reporting_cadence_days=cmd.reporting_cadence_days,
         charter=cmd.charter,
+        established_on=cmd.established_on or ctx.today,
+        today=ctx.today,
     )
     await ctx.save(office)
     return office
@@ -296,8 +328,17 @@ async def file_office_document(cmd: c.FileOfficeDocument, ctx: Context) -> c.Add
 
 @handles(c.DisbandOffice)
 async def disband_office(cmd: c.DisbandOffice, ctx: Context) -> ProjectOffice:
-    """Disband the office by hand (the PMO or the project's manager, not its lead)."""
-    return (await _on_office(cmd, ctx, lambda o: o.disband(reason=cmd.reason), lead_may=False))[0]
+    """Disband the office by hand (the PMO or the project's manager, not its lead), as of
+    today unless an earlier date is given."""
+    when, today = cmd.disbanded_on or ctx.today, ctx.today
+    return (
+        await _on_office(
+            cmd,
+            ctx,
+            lambda o: o.disband(reason=cmd.reason, disbanded_on=when, today=today),
+            lead_may=False,
+        )
+    )[0]
 
 
 # -- what the handlers share -------------------------------------------------------------------
@@ -338,7 +379,7 @@ async def _on_project(
         )
         if office_id is not None:
             office = await ctx.uow.get(ProjectOffice, office_id)
-            office.disband(reason=f"project {project.status.value}", automatic=True)
+            office.disband_with_project(project, today=ctx.today)
             await ctx.save(office)
     return project, result
 

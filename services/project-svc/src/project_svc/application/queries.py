@@ -21,11 +21,12 @@ Bus = CommandBus[ProjectRows, ProjectPolicy]
 
 
 async def get_project(
-    bus: Bus, caller: Caller, project_id: UUID, *, as_of: datetime | None = None
+    bus: Bus, caller: Caller, project_id: UUID, *, known_at: datetime | None = None
 ) -> Project:
-    """The project now, or as it was at `as_of`; 404 if the tenant has none (then)."""
+    """The project now, or as the system knew it at `known_at` (from the events recorded by
+    then: record time); 404 if the tenant has none (then)."""
     async with bus.reading(caller) as uow:
-        return await uow.get(Project, project_id, as_of=as_of)
+        return await uow.get(Project, project_id, as_of=known_at)
 
 
 async def list_projects(

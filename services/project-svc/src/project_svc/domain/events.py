@@ -2,6 +2,11 @@
 
 A published version never changes. To change a shape, add a class with `schema_version = 2`,
 keep this one, and register an upcaster from 1 to 2 (see `pmo_shared.domain.events`).
+
+Every fact has a business date, the day it took effect (`effective_on`, `actual_start`,
+`as_of`, `incurred_on`, `established_on` ...), beside the instant it was recorded (the
+envelope's `occurred_at`). The versions before the business dates (kept at the end of this
+module) are read with the date they were recorded on, in the tenant's calendar.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from pmo_shared.domain.events import DomainEvent, EventRegistry
+from pmo_shared.domain.events import DatedUpcaster, DomainEvent, EventRegistry, JsonDict
 from pmo_shared.domain.values import (
     Amount,
     CurrencyCode,
@@ -50,9 +55,12 @@ class ProjectProposed(DomainEvent):
 
 @registry.register
 class ProjectBaselined(DomainEvent):
-    """A (re-)baseline was set: budget at completion, schedule, optional planned values."""
+    """A (re-)baseline was set: budget at completion, schedule, optional planned values; it is
+    in force from `effective_on`."""
 
     event_type = "ProjectBaselined"
+    schema_version = 2
+    effective_on: date
     baseline_number: Annotated[int, Field(ge=1)]
     budget_at_completion: PositiveAmount
     planned_start: date
@@ -66,7 +74,9 @@ class ProjectApproved(DomainEvent):
     """The project was approved to go ahead."""
 
     event_type = "ProjectApproved"
+    schema_version = 2
     approved_by: UserId
+    effective_on: date
 
 
 @registry.register
@@ -82,7 +92,9 @@ class ProjectPutOnHold(DomainEvent):
     """Work was paused."""
 
     event_type = "ProjectPutOnHold"
+    schema_version = 2
     reason: LongText
+    effective_on: date
 
 
 @registry.register
@@ -90,6 +102,8 @@ class ProjectResumed(DomainEvent):
     """Paused work resumed."""
 
     event_type = "ProjectResumed"
+    schema_version = 2
+    effective_on: date
 
 
 @registry.register
@@ -105,7 +119,9 @@ class ProjectCancelled(DomainEvent):
     """The project was stopped before finishing."""
 
     event_type = "ProjectCancelled"
+    schema_version = 2
     reason: LongText
+    effective_on: date
 
 
 @registry.register
@@ -114,7 +130,9 @@ class ProjectClosed(DomainEvent):
     without lessons learned."""
 
     event_type = "ProjectClosed"
+    schema_version = 2
     no_lessons_reason: Annotated[str, Field(max_length=2000)] | None = None
+    effective_on: date
 
 
 @registry.register
@@ -209,11 +227,13 @@ class ProjectOfficeEstablished(DomainEvent):
     """A Project Office was set up for one large project."""
 
     event_type = "ProjectOfficeEstablished"
+    schema_version = 2
     office_id: UUID
     project_id: UUID
     lead: UserId
     reporting_cadence_days: Annotated[int, Field(ge=1, le=366)]
     charter: Annotated[str, Field(max_length=20_000)]
+    established_on: date
 
 
 @registry.register
@@ -263,5 +283,120 @@ class ProjectOfficeDisbanded(DomainEvent):
     """The Project Office was disbanded; `automatic` when its project ended."""
 
     event_type = "ProjectOfficeDisbanded"
+    schema_version = 2
     reason: LongText
     automatic: bool
+    disbanded_on: date
+
+
+# -- superseded versions: as first published, before facts carried their business date ------
+def _v1(event_type: str) -> ConfigDict:
+    """The config of a superseded version: its published schema keeps the type's name."""
+    return ConfigDict(title=event_type)
+
+
+@registry.register
+class ProjectBaselinedV1(DomainEvent):
+    """A (re-)baseline was set: budget at completion, schedule, optional planned values."""
+
+    model_config = _v1("ProjectBaselined")
+    event_type = "ProjectBaselined"
+    baseline_number: Annotated[int, Field(ge=1)]
+    budget_at_completion: PositiveAmount
+    planned_start: date
+    planned_finish: date
+    planned_values: tuple[PlannedValuePoint, ...] = ()
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+@registry.register
+class ProjectApprovedV1(DomainEvent):
+    """The project was approved to go ahead."""
+
+    model_config = _v1("ProjectApproved")
+    event_type = "ProjectApproved"
+    approved_by: UserId
+
+
+@registry.register
+class ProjectPutOnHoldV1(DomainEvent):
+    """Work was paused."""
+
+    model_config = _v1("ProjectPutOnHold")
+    event_type = "ProjectPutOnHold"
+    reason: LongText
+
+
+@registry.register
+class ProjectResumedV1(DomainEvent):
+    """Paused work resumed."""
+
+    model_config = _v1("ProjectResumed")
+    event_type = "ProjectResumed"
+
+
+@registry.register
+class ProjectCancelledV1(DomainEvent):
+    """The project was stopped before finishing."""
+
+    model_config = _v1("ProjectCancelled")
+    event_type = "ProjectCancelled"
+    reason: LongText
+
+
+@registry.register
+class ProjectClosedV1(DomainEvent):
+    """The project was administratively closed; `no_lessons_reason` is set when it closed
+    without lessons learned."""
+
+    model_config = _v1("ProjectClosed")
+    event_type = "ProjectClosed"
+    no_lessons_reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+@registry.register
+class ProjectOfficeEstablishedV1(DomainEvent):
+    """A Project Office was set up for one large project."""
+
+    model_config = _v1("ProjectOfficeEstablished")
+    event_type = "ProjectOfficeEstablished"
+    office_id: UUID
+    project_id: UUID
+    lead: UserId
+    reporting_cadence_days: Annotated[int, Field(ge=1, le=366)]
+    charter: Annotated[str, Field(max_length=20_000)]
+
+
+@registry.register
+class ProjectOfficeDisbandedV1(DomainEvent):
+    """The Project Office was disbanded; `automatic` when its project ended."""
+
+    model_config = _v1("ProjectOfficeDisbanded")
+    event_type = "ProjectOfficeDisbanded"
+    reason: LongText
+    automatic: bool
+
+
+def _dated_when_recorded(field: str) -> DatedUpcaster:
+    """v1 → v2: the new business date is the date the event was recorded on."""
+
+    def upcast(payload: JsonDict, recorded_on: date) -> JsonDict:
+        return {**payload, field: recorded_on.isoformat()}
+
+    return upcast
+
+
+BUSINESS_DATE_OF_V1: dict[str, str] = {
+    "ProjectBaselined": "effective_on",
+    "ProjectApproved": "effective_on",
+    "ProjectPutOnHold": "effective_on",
+    "ProjectResumed": "effective_on",
+    "ProjectCancelled": "effective_on",
+    "ProjectClosed": "effective_on",
+    "ProjectOfficeEstablished": "established_on",
+    "ProjectOfficeDisbanded": "disbanded_on",
+}
+"""The field each v2 added, which its upcaster fills with the v1 event's recorded date."""
+
+for _event_type, _field in BUSINESS_DATE_OF_V1.items():
+    registry.dated_upcaster(_event_type, from_version=1)(_dated_when_recorded(_field))

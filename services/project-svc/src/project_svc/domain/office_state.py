@@ -43,12 +43,20 @@ class ProjectOfficeState(Aggregate):
         self.document_count = 0
         self.disband_reason: str | None = None
         self.disbanded_automatically = False
+        self.established_on: date | None = None
+        self.disbanded_on: date | None = None
+
+    @property
+    def ordering_id(self) -> UUID | None:
+        """An office's events are ordered with its project's (one Kafka key)."""
+        return self.project_id
 
     # -- the fold --------------------------------------------------------------------------
     @applies(ev.ProjectOfficeEstablished)
     def _on_project_office_established(self, e: ev.ProjectOfficeEstablished) -> None:
         self.project_id, self.lead, self.charter = e.project_id, e.lead, e.charter
         self.reporting_cadence_days = e.reporting_cadence_days
+        self.established_on = e.established_on
 
     @applies(ev.OfficeStaffAssigned)
     def _on_office_staff_assigned(self, e: ev.OfficeStaffAssigned) -> None:
@@ -70,3 +78,4 @@ class ProjectOfficeState(Aggregate):
     def _on_project_office_disbanded(self, e: ev.ProjectOfficeDisbanded) -> None:
         self.state = OfficeState.DISBANDED
         self.disband_reason, self.disbanded_automatically = e.reason, e.automatic
+        self.disbanded_on = e.disbanded_on

@@ -1,5 +1,17 @@
 """The Project aggregate: lifecycle, baseline, progress, costs, milestones, risks, reports,
-lessons learned."""
+lessons learned.
+
+The date rules (every date is a business date, the day a fact took effect; `today` is the
+tenant's):
+
+- no date is in the future;
+- progress, costs and milestone achievements are not dated before the actual start, and the
+  actual start is not after a cost already recorded: no work is dated before it started;
+- a lifecycle change (hold, resume, finish, cancel, close) is not dated before the change it
+  follows; only the actual start may precede the approval (work often starts first);
+- a re-baseline takes effect no earlier than the baseline it replaces, and once the project has
+  started, not before the actual start.
+"""
 
 from __future__ import annotations
 
@@ -67,14 +79,26 @@ class Project(ProjectState):
         planned_finish: date,
         planned_values: tuple[PlannedValuePoint, ...] = (),
         reason: str = "",
+        effective_on: date,
+        today: date,
     ) -> None:
-        """Set the first baseline, or re-baseline (numbered; needs a reason once underway)."""
+        """Set the first baseline, or re-baseline (numbered; needs a reason once underway),
+        in force from `effective_on`."""
         self._require("baseline", OPEN)
         if self.status in UNDERWAY and not reason.strip():
             raise InvalidValueError("re-baselining an active or on-hold project needs a reason")
         _check_schedule(planned_start, planned_finish, planned_values, budget_at_completion)
+        not_future(effective_on, today, "baseline effective date")
+        self._not_before_start(effective_on, "baseline effective date")
+        previous = self.baseline
+        if previous is not None and effective_on < previous.effective_on:
+            raise InvalidValueError(
+                f"baseline effective date {effective_on} is before the effective date "
+                f"{previous.effective_on} of baseline {previous.number}"
+            )
         self.record(
             ev.ProjectBaselined(
+                effective_on=effective_on,
                 baseline_number=len(self.baselines) + 1,
                 budget_at_completion=budget_at_completion,
                 planned_start=planned_start,
@@ -84,42 +108,53 @@ class Project(ProjectState):
             )
         )
 
-    def approve(self, *, approved_by: str) -> None:
-        """Approve a baselined proposal."""
+    def approve(self, *, approved_by: str, effective_on: date, today: date) -> None:
+        """Approve a baselined proposal, as of `effective_on`."""
         self._require("approve", (S.PROPOSED,))
         if self.baseline is None:
             raise RuleViolationError("a project needs a baseline before it can be approved")
-        self.record(ev.ProjectApproved(approved_by=approved_by))
+        not_future(effective_on, today, "approval date")
+        self.record(ev.ProjectApproved(approved_by=approved_by, effective_on=effective_on))
 
     def start(self, *, actual_start: date, today: date) -> None:
-        """Start approved work."""
+        """Start approved work (the actual start may precede the approval)."""
         self._require("start", (S.APPROVED,))
-        _not_future(actual_start, today, "actual start")
+        not_future(actual_start, today, "actual start")
+        if self.first_cost_on is not None and actual_start > self.first_cost_on:
+            raise InvalidValueError(
+                f"actual start {actual_start} is after the first cost, incurred on "
+                f"{self.first_cost_on}"
+            )
         self.record(ev.ProjectStarted(actual_start=actual_start))
 
-    def hold(self, *, reason: str) -> None:
-        """Pause active work."""
+    def hold(self, *, reason: str, effective_on: date, today: date) -> None:
+        """Pause active work from `effective_on`."""
         self._require("hold", (S.ACTIVE,))
-        self.record(ev.ProjectPutOnHold(reason=reason))
+        self._lifecycle_date(effective_on, today, "hold date")
+        self.record(ev.ProjectPutOnHold(reason=reason, effective_on=effective_on))
 
-    def resume(self) -> None:
-        """Resume paused work."""
+    def resume(self, *, effective_on: date, today: date) -> None:
+        """Resume paused work from `effective_on`."""
         self._require("resume", (S.ON_HOLD,))
-        self.record(ev.ProjectResumed())
+        self._lifecycle_date(effective_on, today, "resumption date")
+        self.record(ev.ProjectResumed(effective_on=effective_on))
 
     def complete(self, *, actual_finish: date, today: date) -> None:
         """Finish active work."""
         self._require("complete", (S.ACTIVE,))
-        _not_future(actual_finish, today, "actual finish")
         self._not_before_start(actual_finish, "actual finish")
+        self._lifecycle_date(actual_finish, today, "actual finish")
         self.record(ev.ProjectCompleted(actual_finish=actual_finish))
 
-    def cancel(self, *, reason: str) -> None:
-        """Stop the project before it finishes."""
+    def cancel(self, *, reason: str, effective_on: date, today: date) -> None:
+        """Stop the project before it finishes, as of `effective_on`."""
         self._require("cancel", OPEN)
-        self.record(ev.ProjectCancelled(reason=reason))
+        self._lifecycle_date(effective_on, today, "cancellation date")
+        self.record(ev.ProjectCancelled(reason=reason, effective_on=effective_on))
 
-    def close(self, *, no_lessons_reason: str | None = None) -> None:
+    def close(
+        self, *, no_lessons_reason: str | None = None, effective_on: date, today: date
+    ) -> None:
         """Close a finished project: it needs at least one lesson or an explicit reason why
         there is none."""
         self._require("close", (S.COMPLETED, S.CANCELLED))
@@ -127,13 +162,14 @@ class Project(ProjectState):
             raise RuleViolationError(
                 "closing needs at least one lesson learned or an explicit no_lessons_reason"
             )
+        self._lifecycle_date(effective_on, today, "closing date")
         reason = no_lessons_reason if self.lesson_count == 0 else None
-        self.record(ev.ProjectClosed(no_lessons_reason=reason))
+        self.record(ev.ProjectClosed(no_lessons_reason=reason, effective_on=effective_on))
 
     def report_progress(self, *, percent_complete: Decimal, as_of: date, today: date) -> None:
         """Report percent complete as of a date between the actual start and today."""
         self._require("report progress", UNDERWAY)
-        _not_future(as_of, today, "progress date")
+        not_future(as_of, today, "progress date")
         self._not_before_start(as_of, "progress date")
         self.record(ev.ProgressReported(percent_complete=percent_complete, as_of=as_of))
 
@@ -142,7 +178,8 @@ class Project(ProjectState):
     ) -> UUID:
         """Record an actual cost; returns its id."""
         self._require("record a cost", (S.APPROVED, S.ACTIVE, S.ON_HOLD, S.COMPLETED))
-        _not_future(incurred_on, today, "cost date")
+        not_future(incurred_on, today, "cost date")
+        self._not_before_start(incurred_on, "cost date")
         cost_id = uuid4()
         self.record(
             ev.CostRecorded(
@@ -170,7 +207,7 @@ class Project(ProjectState):
             raise RuleViolationError(
                 f"milestone {milestone_id} was already achieved on {milestone.achieved_on}"
             )
-        _not_future(achieved_on, today, "achievement date")
+        not_future(achieved_on, today, "achievement date")
         self._not_before_start(achieved_on, "achievement date")
         self.record(ev.MilestoneAchieved(milestone_id=milestone_id, achieved_on=achieved_on))
 
@@ -233,6 +270,15 @@ class Project(ProjectState):
         if self.actual_start is not None and when < self.actual_start:
             raise InvalidValueError(f"{what} {when} is before the actual start {self.actual_start}")
 
+    def _lifecycle_date(self, when: date, today: date, what: str) -> None:
+        """A lifecycle change is not in the future nor before the change it follows."""
+        not_future(when, today, what)
+        if self.status_since is not None and when < self.status_since:
+            raise InvalidValueError(
+                f"{what} {when} is before {self.status_since}, when the project became "
+                f"{self.status.value}"
+            )
+
     def _milestone(self, milestone_id: UUID) -> Milestone:
         try:
             return self.milestones[milestone_id]
@@ -240,7 +286,8 @@ class Project(ProjectState):
             raise NotFoundError(f"milestone {milestone_id} not found") from None
 
 
-def _not_future(when: date, today: date, what: str) -> None:
+def not_future(when: date, today: date, what: str) -> None:
+    """Refuse a business date after the tenant's today (422)."""
     if when > today:
         raise InvalidValueError(f"{what} {when} is in the future")
 

@@ -9,12 +9,13 @@ from uuid import UUID, uuid4
 
 from pmo_shared.domain.errors import (
     InvalidTransitionError,
+    InvalidValueError,
     NotFoundError,
     RuleViolationError,
 )
 from project_svc.domain import events as ev
 from project_svc.domain.office_state import OfficeReport, OfficeState, ProjectOfficeState
-from project_svc.domain.project import Project
+from project_svc.domain.project import Project, not_future
 from project_svc.domain.values import ProjectStatus
 
 CAN_HAVE_OFFICE = (ProjectStatus.APPROVED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
@@ -34,9 +35,12 @@ class ProjectOffice(ProjectOfficeState):
         lead: str,
         reporting_cadence_days: int,
         charter: str,
+        established_on: date,
+        today: date,
     ) -> ProjectOffice:
-        """Set up an office for a large project that is approved, active or on hold. (At most
-        one live office per project is enforced by the caller's unique index.)"""
+        """Set up an office for a large project that is approved, active or on hold, as of
+        `established_on` (not in the future). (At most one live office per project is enforced
+        by the caller's unique index.)"""
         if project.status not in CAN_HAVE_OFFICE:
             raise InvalidTransitionError(
                 action="establish a Project Office",
@@ -48,6 +52,7 @@ class ProjectOffice(ProjectOfficeState):
                 f"only large projects get a Project Office (flagged large, or a budget at "
                 f"completion of at least {large_threshold} {project.currency})"
             )
+        not_future(established_on, today, "establishment date")
         office = cls(office_id)
         office.record(
             ev.ProjectOfficeEstablished(
@@ -56,6 +61,7 @@ class ProjectOffice(ProjectOfficeState):
                 lead=lead,
                 reporting_cadence_days=reporting_cadence_days,
                 charter=charter,
+                established_on=established_on,
             )
         )
         return office
@@ -102,10 +108,30 @@ class ProjectOffice(ProjectOfficeState):
         )
         return document_id
 
-    def disband(self, *, reason: str, automatic: bool = False) -> None:
-        """Disband the office; it accepts nothing afterwards."""
+    def disband(
+        self, *, reason: str, disbanded_on: date, today: date, automatic: bool = False
+    ) -> None:
+        """Disband the office as of `disbanded_on` (not in the future, not before it was
+        established); it accepts nothing afterwards."""
         self._require_live("disband")
-        self.record(ev.ProjectOfficeDisbanded(reason=reason, automatic=automatic))
+        not_future(disbanded_on, today, "disbanding date")
+        if self.established_on is not None and disbanded_on < self.established_on:
+            raise InvalidValueError(
+                f"disbanding date {disbanded_on} is before the office was established on "
+                f"{self.established_on}"
+            )
+        self.record(
+            ev.ProjectOfficeDisbanded(reason=reason, automatic=automatic, disbanded_on=disbanded_on)
+        )
+
+    def disband_with_project(self, project: Project, *, today: date) -> None:
+        """Disband the office because its project ended: as of the day it ended, or the day the
+        office was established if that was later."""
+        ended_on = project.status_since or today
+        when = max(ended_on, self.established_on or ended_on)
+        self.disband(
+            reason=f"project {project.status.value}", disbanded_on=when, today=today, automatic=True
+        )
 
     def _require_live(self, action: str) -> None:
         if self.state is OfficeState.DISBANDED:

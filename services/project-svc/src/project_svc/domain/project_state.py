@@ -23,6 +23,7 @@ class Baseline:
     planned_finish: date
     planned_values: tuple[PlannedValuePoint, ...]
     reason: str
+    effective_on: date
 
 
 @dataclass(slots=True)
@@ -55,12 +56,15 @@ class ProjectState(Aggregate):
         self.flagged_large = False
         self.baselines: list[Baseline] = []
         self.approved_by: str | None = None
+        self.approved_on: date | None = None
+        self.status_since: date | None = None  # the business date the status took effect
         self.actual_start: date | None = None
         self.actual_finish: date | None = None
         self.percent_complete = Decimal(0)
         self.progress_as_of: date | None = None
         self.actual_cost = Decimal(0)
         self.cost_count = 0
+        self.first_cost_on: date | None = None  # the earliest incurred_on
         self.milestones: dict[UUID, Milestone] = {}
         self.risks: dict[UUID, Risk] = {}
         self.last_status: tuple[Rag, Rag, Rag] | None = None
@@ -99,36 +103,44 @@ class ProjectState(Aggregate):
                 e.planned_finish,
                 e.planned_values,
                 e.reason,
+                e.effective_on,
             )
         )
 
     @applies(ev.ProjectApproved)
     def _on_project_approved(self, e: ev.ProjectApproved) -> None:
         self.status, self.approved_by = S.APPROVED, e.approved_by
+        self.approved_on = self.status_since = e.effective_on
 
     @applies(ev.ProjectStarted)
     def _on_project_started(self, e: ev.ProjectStarted) -> None:
         self.status, self.actual_start = S.ACTIVE, e.actual_start
+        self.status_since = e.actual_start
 
     @applies(ev.ProjectPutOnHold)
     def _on_project_put_on_hold(self, e: ev.ProjectPutOnHold) -> None:
         self.status, self.hold_reason = S.ON_HOLD, e.reason
+        self.status_since = e.effective_on
 
     @applies(ev.ProjectResumed)
     def _on_project_resumed(self, e: ev.ProjectResumed) -> None:
         self.status, self.hold_reason = S.ACTIVE, None
+        self.status_since = e.effective_on
 
     @applies(ev.ProjectCompleted)
     def _on_project_completed(self, e: ev.ProjectCompleted) -> None:
         self.status, self.actual_finish = S.COMPLETED, e.actual_finish
+        self.status_since = e.actual_finish
 
     @applies(ev.ProjectCancelled)
     def _on_project_cancelled(self, e: ev.ProjectCancelled) -> None:
         self.status, self.cancel_reason = S.CANCELLED, e.reason
+        self.status_since = e.effective_on
 
     @applies(ev.ProjectClosed)
     def _on_project_closed(self, e: ev.ProjectClosed) -> None:
         self.status, self.no_lessons_reason = S.CLOSED, e.no_lessons_reason
+        self.status_since = e.effective_on
 
     @applies(ev.ProgressReported)
     def _on_progress_reported(self, e: ev.ProgressReported) -> None:
@@ -138,6 +150,7 @@ class ProjectState(Aggregate):
     def _on_cost_recorded(self, e: ev.CostRecorded) -> None:
         self.actual_cost += e.amount
         self.cost_count += 1
+        self.first_cost_on = min(self.first_cost_on or e.incurred_on, e.incurred_on)
 
     @applies(ev.MilestoneAdded)
     def _on_milestone_added(self, e: ev.MilestoneAdded) -> None:

@@ -57,8 +57,9 @@ async def test_full_life_with_project_office_reaches_kafka(
         f"{p}/status-reports",
         {"schedule": "green", "cost": "amber", "scope": "green", "summary": "fine"},
     )
-    await post(api, f"{p}/hold", {"reason": "vendor"})
-    await post(api, f"{p}/resume")
+    # Dated, as the back-dated completion must not precede them.
+    await post(api, f"{p}/hold", {"reason": "vendor", "effective_on": "2026-04-01"})
+    await post(api, f"{p}/resume", {"effective_on": "2026-05-01"})
     await post(api, f"{p}/complete", {"actual_finish": "2026-06-01"})
     await post(
         api,
@@ -91,7 +92,9 @@ async def test_full_life_with_project_office_reaches_kafka(
         "LessonLearned",
         "ProjectClosed",
     ]
-    messages = await project_events.wait_for(project_id, len(expected))
+    everything = await project_events.wait_for(project_id, len(expected) + 5)
+    types = [dict(m.headers)["ce_type"].decode() for m in everything]
+    messages = [m for m in everything if dict(m.headers)["ce_streamtype"] == b"project"]
     assert [dict(m.headers)["ce_type"].decode() for m in messages] == expected
     for version, message in enumerate(messages, start=1):
         envelope = cloudevents.decode(message.value, message.headers)
@@ -100,7 +103,11 @@ async def test_full_life_with_project_office_reaches_kafka(
         assert envelope.tenant_id == tenant
         assert dict(message.headers)["ce_source"] == b"/pmo/project"
         assert dict(message.headers)["content-type"] == b"application/json"
-    office_messages = await project_events.wait_for(office["office_id"], 5)
+    # The office's events travel under its project's key, in one order with the project's.
+    office_messages = [m for m in everything if m not in messages]
+    assert all(m.key == project_id.encode() for m in office_messages)
+    assert not project_events.by_key[office["office_id"].encode()]
+    assert types.index("ProjectOfficeDisbanded") == types.index("ProjectCompleted") + 1
     assert [dict(m.headers)["ce_type"].decode() for m in office_messages] == [
         "ProjectOfficeEstablished",
         "OfficeStaffAssigned",
@@ -113,7 +120,7 @@ async def test_full_life_with_project_office_reaches_kafka(
     assert [e["event_type"] for e in trail] == expected
 
 
-async def test_as_of_shows_the_project_as_it_was(api: httpx.AsyncClient) -> None:
+async def test_known_at_shows_the_project_as_it_was_known(api: httpx.AsyncClient) -> None:
     project_id = (await propose(api))["project_id"]
     p = f"/v1/projects/{project_id}"
     await post(api, f"{p}/baseline", BASELINE)
@@ -121,13 +128,31 @@ async def test_as_of_shows_the_project_as_it_was(api: httpx.AsyncClient) -> None
     between = events[0]["occurred_at"]
     await post(api, f"{p}/approve")
 
-    then = await api.get(p, params={"as_of": between})
+    then = await api.get(p, params={"known_at": between})
     now = await api.get(p)
 
     assert then.json()["status"] == "proposed"
     assert then.json()["baseline"] is None
     assert now.json()["status"] == "approved"
-    assert (await api.get(p, params={"as_of": "2000-01-01T00:00:00Z"})).status_code == 404
+    assert (await api.get(p, params={"known_at": "2000-01-01T00:00:00Z"})).status_code == 404
+
+
+async def test_as_of_is_refused_naming_known_at(api: httpx.AsyncClient) -> None:
+    project_id = (await propose(api))["project_id"]
+
+    refused = await api.get(f"/v1/projects/{project_id}", params={"as_of": "2026-01-01T00:00Z"})
+
+    assert refused.status_code == 400
+    assert refused.json()["type"].endswith("/renamed-parameter")
+    assert "known_at" in refused.json()["detail"]
+
+
+async def test_known_at_needs_its_offset(api: httpx.AsyncClient) -> None:
+    project_id = (await propose(api))["project_id"]
+
+    naive = await api.get(f"/v1/projects/{project_id}", params={"known_at": "2026-01-01T00:00"})
+
+    assert naive.status_code == 422
 
 
 async def test_list_filters_and_cursor_pagination(api: httpx.AsyncClient) -> None:

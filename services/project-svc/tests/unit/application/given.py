@@ -54,7 +54,7 @@ class World:
     def new(cls) -> World:
         units = project_units(THRESHOLD)
         bus: CommandBus[Any, ProjectPolicy] = CommandBus(
-            HANDLERS, units, config=ProjectPolicy(THRESHOLD), clock=lambda: TODAY
+            HANDLERS, units, config=ProjectPolicy(THRESHOLD), clock=lambda _tenant: TODAY
         )
         return cls(bus, units)
 

@@ -25,6 +25,7 @@ from .given import (
     DAN,
     LEAD,
     PMO,
+    TODAY,
     VIEWER,
     World,
     active,
@@ -130,7 +131,11 @@ async def test_ending_a_project_disbands_its_live_office_in_the_same_unit(
         (office.id, "ProjectOfficeDisbanded"),
     ]
     disbanded = new[1]
-    assert disbanded.payload == {"reason": f"project {status.value}", "automatic": True}
+    assert disbanded.payload == {
+        "reason": f"project {status.value}",
+        "automatic": True,
+        "disbanded_on": TODAY.isoformat(),  # the day the project ended
+    }
     assert disbanded.stream_version == 2
     # One unit of work, one caller: the same actor and correlation id on both streams.
     assert {(e.actor, e.correlation_id) for e in new} == {(ANN.subject, "corr-pm-ann")}
@@ -209,7 +214,11 @@ async def test_the_projects_manager_may_disband_the_office(world: World) -> None
     disbanded = await world.run(c.DisbandOffice(project_id=project.id, reason="done"), by=ANN)
 
     assert (disbanded.state, disbanded.disbanded_automatically) == (OfficeState.DISBANDED, False)
-    assert world.events(office.id)[-1].payload == {"reason": "done", "automatic": False}
+    assert world.events(office.id)[-1].payload == {
+        "reason": "done",
+        "automatic": False,
+        "disbanded_on": TODAY.isoformat(),
+    }
 
 
 @pytest.mark.parametrize("who", [DAN, VIEWER], ids=["another-project-manager", "viewer"])

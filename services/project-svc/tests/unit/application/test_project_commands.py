@@ -129,7 +129,7 @@ async def test_what_a_command_adds_is_returned_with_its_id(world: World) -> None
         c.RecordCost(
             project_id=project.id,
             amount=Decimal("1250.50"),
-            incurred_on=date(2026, 6, 1),
+            incurred_on=date(2026, 6, 15),  # the day it started: no cost before that
             category="licences",
         )
     )

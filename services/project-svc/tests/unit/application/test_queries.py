@@ -52,8 +52,8 @@ async def test_a_project_as_it_was(world: World) -> None:
     proposed_at, baselined_at, approved_at = (e.occurred_at for e in world.events(project.id))
     assert proposed_at < baselined_at < approved_at
 
-    then = await queries.get_project(world.bus, VIEWER, project.id, as_of=baselined_at)
-    before = await queries.get_project(world.bus, VIEWER, project.id, as_of=approved_at)
+    then = await queries.get_project(world.bus, VIEWER, project.id, known_at=baselined_at)
+    before = await queries.get_project(world.bus, VIEWER, project.id, known_at=approved_at)
 
     assert (then.version, then.status, then.baseline is not None) == (
         2,
@@ -69,7 +69,7 @@ async def test_a_past_state_does_not_replace_the_current_one(world: World) -> No
     await world.run(baseline_command(project.id))
     first_moment = world.events(project.id)[0].occurred_at
 
-    await queries.get_project(world.bus, VIEWER, project.id, as_of=first_moment)
+    await queries.get_project(world.bus, VIEWER, project.id, known_at=first_moment)
     approved = await world.run(c.ApproveProject(project_id=project.id, expected_version=2))
 
     assert approved.version == 3
@@ -81,7 +81,7 @@ async def test_a_project_before_it_was_proposed_is_not_found(world: World) -> No
 
     with pytest.raises(AggregateNotFoundError):
         await queries.get_project(
-            world.bus, VIEWER, project.id, as_of=proposed_at - timedelta(seconds=1)
+            world.bus, VIEWER, project.id, known_at=proposed_at - timedelta(seconds=1)
         )
 
 

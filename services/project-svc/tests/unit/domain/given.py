@@ -31,18 +31,21 @@ def proposed(**overrides: Any) -> ev.ProjectProposed:
     return ev.ProjectProposed(**{**details, **overrides})
 
 
-def baselined(bac: str = "100000", number: int = 1, reason: str = "") -> ev.ProjectBaselined:
+def baselined(
+    bac: str = "100000", number: int = 1, reason: str = "", on: date = date(2026, 1, 1)
+) -> ev.ProjectBaselined:
     return ev.ProjectBaselined(
         baseline_number=number,
         budget_at_completion=Decimal(bac),
         planned_start=date(2026, 1, 1),
         planned_finish=date(2026, 12, 31),
         reason=reason,
+        effective_on=on,
     )
 
 
-def approved() -> ev.ProjectApproved:
-    return ev.ProjectApproved(approved_by="pmo-carol")
+def approved(on: date = date(2026, 1, 15)) -> ev.ProjectApproved:
+    return ev.ProjectApproved(approved_by="pmo-carol", effective_on=on)
 
 
 def started(on: date = date(2026, 2, 1)) -> ev.ProjectStarted:

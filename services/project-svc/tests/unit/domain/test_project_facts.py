@@ -25,6 +25,8 @@ def _baseline(project: object, **overrides: object) -> None:
         "budget_at_completion": Decimal("200000"),
         "planned_start": date(2026, 1, 1),
         "planned_finish": date(2026, 12, 31),
+        "effective_on": TODAY,
+        "today": TODAY,
     }
     project.set_baseline(**{**args, **overrides})  # type: ignore[attr-defined]
 
@@ -123,7 +125,7 @@ def test_risks_are_raised_and_closed_once() -> None:
 
 
 def test_status_report_while_underway() -> None:
-    project = given(*ACTIVE_HISTORY, ev.ProjectPutOnHold(reason="x"))
+    project = given(*ACTIVE_HISTORY, ev.ProjectPutOnHold(reason="x", effective_on=TODAY))
     project.submit_status_report(
         schedule=Rag.AMBER, cost=Rag.GREEN, scope=Rag.GREEN, summary="paused for vendor"
     )
@@ -141,5 +143,9 @@ def test_lesson_then_close_without_reason() -> None:
         what_happened="underestimated testing",
         recommendation="double test effort",
     )
-    project.close()
-    assert recorded(project)[-1] == {"type": "ProjectClosed", "no_lessons_reason": None}
+    project.close(effective_on=TODAY, today=TODAY)
+    assert recorded(project)[-1] == {
+        "type": "ProjectClosed",
+        "no_lessons_reason": None,
+        "effective_on": TODAY,
+    }

@@ -24,22 +24,32 @@ def test_propose_records_the_proposal() -> None:
 def test_approval_needs_a_baseline() -> None:
     project = given(proposed())
     with pytest.raises(RuleViolationError, match="baseline"):
-        project.approve(approved_by="pmo-carol")
+        project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY)
 
 
 def test_baselined_proposal_is_approved() -> None:
     project = given(proposed(), baselined())
-    project.approve(approved_by="pmo-carol")
-    assert recorded(project) == [{"type": "ProjectApproved", "approved_by": "pmo-carol"}]
+    project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY)
+    assert recorded(project) == [
+        {"type": "ProjectApproved", "approved_by": "pmo-carol", "effective_on": TODAY}
+    ]
 
 
 @pytest.mark.parametrize(
     ("history", "command", "current"),
     [
         ((proposed(),), lambda p: p.start(actual_start=TODAY, today=TODAY), "proposed"),
-        ((proposed(), baselined()), lambda p: p.hold(reason="x"), "proposed"),
-        (ACTIVE_HISTORY, lambda p: p.resume(), "active"),
-        (ACTIVE_HISTORY, lambda p: p.approve(approved_by="x"), "active"),
+        (
+            (proposed(), baselined()),
+            lambda p: p.hold(reason="x", effective_on=TODAY, today=TODAY),
+            "proposed",
+        ),
+        (ACTIVE_HISTORY, lambda p: p.resume(effective_on=TODAY, today=TODAY), "active"),
+        (
+            ACTIVE_HISTORY,
+            lambda p: p.approve(approved_by="x", effective_on=TODAY, today=TODAY),
+            "active",
+        ),
         (
             (proposed(), baselined(), approved()),
             lambda p: p.complete(actual_finish=TODAY, today=TODAY),
@@ -47,10 +57,14 @@ def test_baselined_proposal_is_approved() -> None:
         ),
         (
             (*ACTIVE_HISTORY, ev.ProjectCompleted(actual_finish=TODAY)),
-            lambda p: p.cancel(reason="x"),
+            lambda p: p.cancel(reason="x", effective_on=TODAY, today=TODAY),
             "completed",
         ),
-        (ACTIVE_HISTORY, lambda p: p.close(no_lessons_reason="none"), "active"),
+        (
+            ACTIVE_HISTORY,
+            lambda p: p.close(no_lessons_reason="none", effective_on=TODAY, today=TODAY),
+            "active",
+        ),
     ],
 )
 def test_transitions_outside_the_lifecycle_are_refused_naming_the_state(
@@ -66,13 +80,13 @@ def test_transitions_outside_the_lifecycle_are_refused_naming_the_state(
 
 def test_the_whole_happy_lifecycle() -> None:
     project = given(proposed(), baselined())
-    project.approve(approved_by="pmo-carol")
+    project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY)
     project.start(actual_start=date(2026, 2, 1), today=TODAY)
-    project.hold(reason="waiting for vendor")
-    project.resume()
+    project.hold(reason="waiting for vendor", effective_on=date(2026, 3, 1), today=TODAY)
+    project.resume(effective_on=date(2026, 4, 1), today=TODAY)
     project.complete(actual_finish=date(2026, 6, 1), today=TODAY)
     project.learn_lesson(category="vendor", what_happened="late", recommendation="buffer")
-    project.close()
+    project.close(effective_on=TODAY, today=TODAY)
     assert [e.event_type for e in project.pending] == [
         "ProjectApproved",
         "ProjectStarted",
@@ -91,30 +105,38 @@ def test_the_whole_happy_lifecycle() -> None:
         (proposed(),),
         (proposed(), baselined(), approved()),
         ACTIVE_HISTORY,
-        (*ACTIVE_HISTORY, ev.ProjectPutOnHold(reason="x")),
+        (*ACTIVE_HISTORY, ev.ProjectPutOnHold(reason="x", effective_on=TODAY)),
     ],
 )
 def test_any_open_project_can_be_cancelled(state_history: tuple[ev.DomainEvent, ...]) -> None:
     project = given(*state_history)
-    project.cancel(reason="no longer needed")
+    project.cancel(reason="no longer needed", effective_on=TODAY, today=TODAY)
     assert project.status == "cancelled"
 
 
 def test_closing_needs_a_lesson_or_an_explicit_no_lessons() -> None:
-    project = given(*ACTIVE_HISTORY, ev.ProjectCancelled(reason="strategy changed"))
+    project = given(
+        *ACTIVE_HISTORY, ev.ProjectCancelled(reason="strategy changed", effective_on=TODAY)
+    )
     with pytest.raises(RuleViolationError, match="lesson"):
-        project.close()
+        project.close(effective_on=TODAY, today=TODAY)
     with pytest.raises(RuleViolationError):
-        project.close(no_lessons_reason="   ")
-    project.close(no_lessons_reason="cancelled in week one")
+        project.close(no_lessons_reason="   ", effective_on=TODAY, today=TODAY)
+    project.close(no_lessons_reason="cancelled in week one", effective_on=TODAY, today=TODAY)
     assert recorded(project) == [
-        {"type": "ProjectClosed", "no_lessons_reason": "cancelled in week one"}
+        {
+            "type": "ProjectClosed",
+            "no_lessons_reason": "cancelled in week one",
+            "effective_on": TODAY,
+        }
     ]
 
 
 def test_a_closed_project_accepts_nothing() -> None:
     project = given(
-        *ACTIVE_HISTORY, ev.ProjectCancelled(reason="x"), ev.ProjectClosed(no_lessons_reason="n/a")
+        *ACTIVE_HISTORY,
+        ev.ProjectCancelled(reason="x", effective_on=TODAY),
+        ev.ProjectClosed(no_lessons_reason="n/a", effective_on=TODAY),
     )
     with pytest.raises(InvalidTransitionError, match="closed"):
         project.learn_lesson(category="a", what_happened="b", recommendation="c")

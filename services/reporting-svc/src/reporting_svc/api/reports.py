@@ -1,4 +1,6 @@
-"""Report routes: project metrics, S-curve, Project Offices, PMO overview, lessons."""
+"""Report routes: project metrics, S-curve, Project Offices, PMO overview, lessons. Each report
+but the lessons answers at a status date (`as_of`, business time) as known at an instant
+(`known_at`, record time)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
 
 from pmo_shared.web.auth import CurrentPrincipal
 from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
@@ -14,12 +17,38 @@ from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Reports
-from reporting_svc.application.reports import OfficeReport, ProjectReport
+from reporting_svc.application.reports import OfficeReport, ProjectReport, When
 from reporting_svc.domain.chart import render_evm_chart
 from reporting_svc.domain.health import Rag
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-AsOf = Annotated[date | None, Query(description="status date (YYYY-MM-DD); default today")]
+AsOf = Annotated[
+    date | None,
+    Query(
+        description=(
+            "business time: the status date (YYYY-MM-DD). Facts count when their business "
+            "date (progress as_of, cost incurred_on, a baseline's or lifecycle change's "
+            "effective_on ...) is on or before it; default the tenant's today"
+        )
+    ),
+]
+KnownAt = Annotated[
+    AwareDatetime | None,
+    Query(
+        description=(
+            "record time: the instant of knowledge (ISO 8601 with its offset). Only facts "
+            "recorded by then count, as the system knew them; default now"
+        )
+    ),
+]
+
+
+def asked_when(as_of: AsOf = None, known_at: KnownAt = None) -> When:
+    """The two time axes of a report request."""
+    return When(as_of=as_of, known_at=known_at)
+
+
+AskedWhen = Annotated[When, Depends(asked_when)]
 SortKey = Literal[
     "code",
     "name",
@@ -47,6 +76,7 @@ def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
         status=r.status,
         currency=r.currency,
         as_of=m.as_of,
+        known_at=r.known_at,
         bac=m.bac,
         pv=m.pv,
         ev=m.ev,
@@ -73,10 +103,13 @@ def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
 
 @router.get("/projects/{project_id}/metrics", response_model=schemas.ProjectMetricsRead)
 async def project_metrics(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal, as_of: AsOf = None
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
 ) -> schemas.ProjectMetricsRead:
-    """Earned value, forecasts, health, risks and milestones of a project at a status date."""
-    return metrics_read(await reports.project(principal.tenant, project_id, as_of=as_of))
+    """Earned value, forecasts, health, risks and milestones of a project at a status date:
+    PV from the baseline in force then, EV from the latest progress dated on or before it, AC
+    from the costs incurred by then. A project known at `known_at` is never a 404 because of
+    the date: before its first dated fact its figures are zero."""
+    return metrics_read(await reports.project(principal.tenant, project_id, when=when))
 
 
 def _sort_value(report: ProjectReport, key: str) -> Any:
@@ -95,7 +128,7 @@ def _sort_value(report: ProjectReport, key: str) -> Any:
 async def list_project_metrics(
     reports: Reports,
     principal: CurrentPrincipal,
-    as_of: AsOf = None,
+    when: AskedWhen,
     status: Annotated[QueryText | None, Query()] = None,
     health: Rag | None = None,
     manager: Annotated[QueryText | None, Query()] = None,
@@ -103,8 +136,9 @@ async def list_project_metrics(
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> schemas.ProjectMetricsPage:
-    """Every project's metrics, filtered by status, overall health and manager, sorted."""
-    items = await reports.projects(principal.tenant, as_of=as_of, manager=manager)
+    """Every project's metrics at a status date, filtered by status (then), overall health and
+    manager, sorted."""
+    items = await reports.projects(principal.tenant, when=when, manager=manager)
     items = [
         r
         for r in items
@@ -133,10 +167,10 @@ def _offset(cursor: str | None) -> int:
 
 @router.get("/projects/{project_id}/evm-series", response_model=schemas.EvmSeriesRead)
 async def evm_series(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal, as_of: AsOf = None
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
 ) -> schemas.EvmSeriesRead:
     """PV, EV and AC by date from the project's start to the status date (the S-curve)."""
-    report, series = await reports.series(principal.tenant, project_id, as_of=as_of)
+    report, series = await reports.series(principal.tenant, project_id, when=when)
     return schemas.EvmSeriesRead(
         project_id=project_id,
         currency=report.currency,
@@ -151,10 +185,10 @@ async def evm_series(
     responses={200: {"content": {"image/svg+xml": {}}, "description": "the S-curve as SVG"}},
 )
 async def evm_chart(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal, as_of: AsOf = None
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
 ) -> Response:
     """The earned-value S-curve as an SVG chart."""
-    report, series = await reports.series(principal.tenant, project_id, as_of=as_of)
+    report, series = await reports.series(principal.tenant, project_id, when=when)
     svg = render_evm_chart(
         series,
         title=f"{report.code} {report.name}",
@@ -176,7 +210,9 @@ def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
         lead=r.lead,
         state=o.state,
         established_at=r.established_at,
+        established_on=r.established_on,
         disbanded_at=r.disbanded_at,
+        disbanded_on=r.disbanded_on,
         disband_reason=r.disband_reason,
         disbanded_automatically=r.disbanded_automatically,
         lifetime_days=o.lifetime_days,
@@ -195,28 +231,33 @@ def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
 async def project_offices(
     reports: Reports,
     principal: CurrentPrincipal,
+    when: AskedWhen,
     state: Literal["established", "active", "disbanded"] | None = None,
 ) -> list[schemas.OfficeLifecycleRead]:
-    """Every Project Office of the tenant with its lifecycle state, newest first."""
-    offices = await reports.offices(principal.tenant)
+    """Every Project Office of the tenant established by the status date, with its lifecycle
+    state then, newest first."""
+    offices = await reports.offices(principal.tenant, when=when)
     return [office_read(o) for o in offices if state is None or o.state == state]
 
 
 @router.get("/project-offices/{project_id}", response_model=schemas.OfficeLifecycleRead)
 async def project_office(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal
+    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
 ) -> schemas.OfficeLifecycleRead:
-    """The lifecycle of a project's (latest) Project Office."""
-    offices = await reports.offices(principal.tenant, project_id=project_id)
+    """The lifecycle of a project's (latest) Project Office at the status date."""
+    offices = await reports.offices(principal.tenant, when=when, project_id=project_id)
     if not offices:
-        raise Problem(404, detail=f"project {project_id} has no Project Office")
+        raise Problem(404, detail=f"project {project_id} has no Project Office (at that date)")
     return office_read(offices[0])
 
 
 @router.get("/pmo/overview", response_model=schemas.OverviewRead)
-async def pmo_overview(reports: Reports, principal: CurrentPrincipal) -> schemas.OverviewRead:
-    """The tenant's projects by status and health, live offices, roll-ups, lessons."""
-    data = await reports.overview(principal.tenant)
+async def pmo_overview(
+    reports: Reports, principal: CurrentPrincipal, when: AskedWhen
+) -> schemas.OverviewRead:
+    """The tenant's projects by status and health, live offices and roll-ups at the status
+    date; lessons learned."""
+    data = await reports.overview(principal.tenant, when=when)
     totals = [
         schemas.RollupRead(
             currency=c,

@@ -31,7 +31,8 @@ class ProjectMetricsRead(BaseModel):
     manager: str
     status: str
     currency: str
-    as_of: date
+    as_of: date = Field(description="the status date the figures are for (business time)")
+    known_at: datetime = Field(description="the instant of knowledge (record time)")
     bac: Decimal | None
     pv: Decimal | None
     ev: Decimal | None
@@ -77,6 +78,7 @@ class LastReportRead(BaseModel):
     kind: str
     period_end: date
     published_at: datetime
+    published_on: date = Field(description="the day it was published, in the tenant's zone")
 
 
 class OfficeLifecycleRead(BaseModel):
@@ -86,8 +88,10 @@ class OfficeLifecycleRead(BaseModel):
     project_name: str
     lead: str
     state: str = Field(description="established, active (has staff or a report) or disbanded")
-    established_at: datetime
+    established_at: datetime = Field(description="when it was recorded")
+    established_on: date = Field(description="the business date it was established")
     disbanded_at: datetime | None
+    disbanded_on: date | None = Field(description="the business date it was disbanded")
     disband_reason: str | None
     disbanded_automatically: bool | None
     lifetime_days: int
@@ -113,6 +117,8 @@ class RollupRead(BaseModel):
 
 
 class OverviewRead(BaseModel):
+    as_of: date = Field(description="the status date (business time)")
+    known_at: datetime = Field(description="the instant of knowledge (record time)")
     projects_by_status: dict[str, int]
     projects_by_health: dict[str, int]
     active_project_offices: int

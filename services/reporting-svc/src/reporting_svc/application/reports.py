@@ -1,4 +1,10 @@
-"""Report queries: facts from the live read models, figures from the pure EVM domain."""
+"""Report queries: facts from the live read models, figures from the pure EVM domain.
+
+Every report is asked for at a point of two axes (`When`): `as_of`, the status date (business
+time: facts in effect by the end of that day; default the tenant's today), and `known_at`, the
+instant of knowledge (record time: facts recorded by then; default now). Together they answer
+"what did the March report say about February". "Today" is the tenant's, in its time zone.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pmo_shared.domain.errors import Refusal
 from reporting_svc.application.supervisor import ProjectionSupervisor
@@ -16,18 +23,45 @@ from reporting_svc.domain import evm
 from reporting_svc.domain.health import HealthThresholds
 from reporting_svc.domain.rollup import risk_exposure, rollup
 from reporting_svc.readmodel import queries
+from reporting_svc.readmodel.queries import Cutoff
 
 
 class ReportNotFoundError(Refusal):
-    """Nothing to report for this tenant (or nothing yet at that date) (404)."""
+    """Nothing to report: the tenant has no such project (or did not know it yet) (404)."""
 
     status = 404
     code = "not-found"
 
 
 @dataclass(frozen=True, slots=True)
+class When:
+    """The point a report is asked for: a status date and an instant of knowledge (None: the
+    defaults, the tenant's today and now)."""
+
+    as_of: date | None = None
+    known_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A `When` resolved for one tenant: the cut-off of the facts, and the tenant's date at
+    the instant of knowledge (its today, unless asked about the past)."""
+
+    cutoff: Cutoff
+    today: date
+    as_of: date | None
+
+    @classmethod
+    def resolve(cls, when: When, *, zone: ZoneInfo, now: datetime) -> Asked:
+        """The cut-off of `when` in the tenant's time zone `zone`."""
+        known_at = when.known_at or now
+        today = known_at.astimezone(zone).date()
+        return cls(Cutoff(when.as_of or today, known_at, zone.key), today, when.as_of)
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectReport:
-    """One project's figures at a status date."""
+    """One project's figures at a status date, as known at an instant."""
 
     project_id: UUID
     code: str
@@ -42,6 +76,7 @@ class ProjectReport:
     open_risks: int
     risk_exposure: Decimal
     milestones: dict[str, int]
+    known_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +106,21 @@ def _baseline(data: dict[str, Any] | None) -> evm.Baseline | None:
     )
 
 
-def status_date(row: Any, *, asked: date | None, today: date) -> date:
+def status_date(ended_on: date | None, *, asked: date | None, today: date) -> date:
     """The date figures are computed for: the one asked for; else today, or the day the
-    project ended if it has (its figures are final then)."""
+    project ended (its actual finish or cancellation date) if it has: its figures are final
+    then."""
     if asked is not None:
         return asked
-    if row.ended_at is None:
+    if ended_on is None:
         return today
-    ended: date = row.actual_finish or row.ended_at.date()
-    return min(ended, today)
+    return min(ended_on, today)
 
 
-def project_report(row: Any, *, at: date, thresholds: HealthThresholds) -> ProjectReport:
-    """Figures of one project from its fact row."""
+def project_report(
+    row: Any, *, at: date, known_at: datetime, thresholds: HealthThresholds
+) -> ProjectReport:
+    """Figures of one project at the status date `at` from its fact row."""
     baseline = _baseline(row.baseline)
     progress = tuple(evm.ProgressPoint(date.fromisoformat(d), Decimal(p)) for d, p in row.progress)
     costs = tuple(evm.CostPoint(date.fromisoformat(d), Decimal(a)) for d, a in row.costs)
@@ -102,23 +139,25 @@ def project_report(row: Any, *, at: date, thresholds: HealthThresholds) -> Proje
         open_risks=len(risks),
         risk_exposure=risk_exposure(risks),
         milestones=dict(row.milestones),
+        known_at=known_at,
     )
 
 
-def office_report(row: Any, *, now: datetime) -> OfficeReport:
-    """State, lifetime and compliance of one office at `now`."""
-    end = row.disbanded_at or now
-    alive_days = max((end - row.established_at).days, 0)
+def office_report(row: Any, *, on: date) -> OfficeReport:
+    """State, lifetime (in days, from the day it was established) and reporting compliance of
+    one office on the day `on`."""
+    end: date = row.disbanded_on or on
+    alive_days = max((end - row.established_on).days, 0)
     published = sum(int(n) for n in row.reports_by_kind.values())
-    if row.disbanded_at is not None:
+    if row.disbanded_on is not None:
         state = "disbanded"
     elif row.staff_events or published:
         state = "active"
     else:
         state = "established"
     last = row.last_report
-    since = datetime.fromisoformat(last["published_at"]) if last else row.established_at
-    overdue = state != "disbanded" and (now - since).days > row.reporting_cadence_days
+    since: date = date.fromisoformat(last["published_on"]) if last else row.established_on
+    overdue = state != "disbanded" and (on - since).days > row.reporting_cadence_days
     return OfficeReport(
         row=row,
         state=state,
@@ -137,40 +176,41 @@ class ReportService:
         supervisor: ProjectionSupervisor,
         *,
         thresholds: HealthThresholds,
+        time_zone_of: Callable[[str], ZoneInfo] = lambda _tenant: ZoneInfo("UTC"),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._supervisor = supervisor
         self.thresholds = thresholds
+        self.time_zone_of = time_zone_of
         self.now = now
 
-    async def project(self, tenant: str, project_id: UUID, *, as_of: date | None) -> ProjectReport:
-        """One project's metrics, now or as of a past date."""
-        today = self.now().date()
-        rows = await self._facts(tenant, as_of or today, project_id=project_id)
-        if not rows or rows[0].status is None:
+    def asked(self, tenant: str, when: When) -> Asked:
+        """`when` resolved in the tenant's time zone."""
+        return Asked.resolve(when, zone=self.time_zone_of(tenant), now=self.now())
+
+    async def project(self, tenant: str, project_id: UUID, *, when: When) -> ProjectReport:
+        """One project's metrics at the status date, as known at the instant; 404 only when
+        the tenant has (or then knew) no such project, never because of the date."""
+        asked = self.asked(tenant, when)
+        rows = await self._facts(tenant, asked.cutoff, project_id=project_id)
+        if not rows:
             raise ReportNotFoundError(f"project {project_id} not found")
-        at = status_date(rows[0], asked=as_of, today=today)
-        return project_report(rows[0], at=at, thresholds=self.thresholds)
+        return self._report(rows[0], asked)
 
     async def projects(
-        self, tenant: str, *, as_of: date | None, manager: str | None = None
+        self, tenant: str, *, when: When, manager: str | None = None
     ) -> list[ProjectReport]:
-        """Every project of the tenant that existed at the date."""
-        today = self.now().date()
-        rows = await self._facts(tenant, as_of or today, manager=manager)
-        return [
-            project_report(
-                r, at=status_date(r, asked=as_of, today=today), thresholds=self.thresholds
-            )
-            for r in rows
-            if r.status
-        ]
+        """Every project the tenant knew at the instant, at the status date."""
+        asked = self.asked(tenant, when)
+        rows = await self._facts(tenant, asked.cutoff, manager=manager)
+        return [self._report(r, asked) for r in rows]
 
     async def series(
-        self, tenant: str, project_id: UUID, *, as_of: date | None
+        self, tenant: str, project_id: UUID, *, when: When
     ) -> tuple[ProjectReport, list[evm.SeriesPoint]]:
-        """The S-curve of a project from its start to the status date."""
-        report = await self.project(tenant, project_id, as_of=as_of)
+        """The S-curve of a project from its start to the status date, against the baseline
+        in force then."""
+        report = await self.project(tenant, project_id, when=when)
         end = report.metrics.as_of
         starts = [d for d in (report.baseline and report.baseline.planned_start,) if d]
         starts += [p.as_of for p in report.progress] + [c.incurred_on for c in report.costs]
@@ -180,23 +220,33 @@ class ReportService:
         )
         return report, series
 
-    async def offices(self, tenant: str, *, project_id: UUID | None = None) -> list[OfficeReport]:
-        """The tenant's Project Offices with their lifecycle state."""
+    async def offices(
+        self, tenant: str, *, when: When, project_id: UUID | None = None
+    ) -> list[OfficeReport]:
+        """The tenant's Project Offices established by the status date, with their lifecycle
+        state then."""
+        asked = self.asked(tenant, when)
         async with self._supervisor.live_engine().connect() as conn:
-            rows = await queries.offices(conn, tenant_id=tenant, project_id=project_id)
-        now = self.now()
-        return [office_report(r, now=now) for r in rows]
+            rows = await queries.offices(
+                conn, tenant_id=tenant, cutoff=asked.cutoff, project_id=project_id
+            )
+        return [office_report(r, on=asked.cutoff.day) for r in rows]
 
-    async def overview(self, tenant: str) -> dict[str, Any]:
-        """The PMO's view of the tenant: counts, roll-ups per currency, offices, lessons."""
-        reports = await self.projects(tenant, as_of=None)
-        offices = await self.offices(tenant)
+    async def overview(self, tenant: str, *, when: When) -> dict[str, Any]:
+        """The PMO's view of the tenant at the status date: counts, roll-ups per currency,
+        live offices, lessons."""
+        asked = self.asked(tenant, when)
+        known = When(when.as_of, asked.cutoff.known_at)  # one instant for every part
+        reports = await self.projects(tenant, when=known)
+        offices = await self.offices(tenant, when=known)
         async with self._supervisor.live_engine().connect() as conn:
             categories = await queries.lesson_categories(conn, tenant_id=tenant)
         by_currency: dict[str, list[evm.Metrics]] = defaultdict(list)
         for report in reports:
             by_currency[report.currency].append(report.metrics)
         return {
+            "as_of": asked.cutoff.day,
+            "known_at": asked.cutoff.known_at,
             "projects_by_status": dict(Counter(r.status for r in reports)),
             "projects_by_health": dict(
                 Counter((r.metrics.health.overall or "unknown") for r in reports)
@@ -211,6 +261,12 @@ class ReportService:
         async with self._supervisor.live_engine().connect() as conn:
             return await queries.lessons(conn, tenant_id=tenant, **filters)
 
-    async def _facts(self, tenant: str, at: date, **filters: Any) -> Sequence[Any]:
+    def _report(self, row: Any, asked: Asked) -> ProjectReport:
+        at = status_date(row.ended_on, asked=asked.as_of, today=asked.today)
+        return project_report(
+            row, at=at, known_at=asked.cutoff.known_at, thresholds=self.thresholds
+        )
+
+    async def _facts(self, tenant: str, cutoff: Cutoff, **filters: Any) -> Sequence[Any]:
         async with self._supervisor.live_engine().connect() as conn:
-            return await queries.project_facts(conn, tenant_id=tenant, as_of=at, **filters)
+            return await queries.project_facts(conn, tenant_id=tenant, cutoff=cutoff, **filters)

@@ -1,4 +1,4 @@
-"""Earned-value management (DESIGN.md §4): PV, EV, AC, the figures derived from them, health."""
+"""Earned-value management (docs/design.md §4): PV, EV, AC, what derives from them, health."""
 
 from __future__ import annotations
 

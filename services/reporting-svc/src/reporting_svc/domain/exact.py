@@ -42,7 +42,8 @@ def rounded(value: Decimal | None, unit: Decimal) -> Decimal | None:
 
 
 def divide(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
-    # An undefined ratio is None, never 0 (DESIGN.md §4); so is one built on an undefined ratio.
+    # An undefined ratio is None, never 0 (docs/design.md §4); so is one built on an undefined
+    # ratio.
     if denominator is None or denominator == 0:
         return None
     return numerator / denominator

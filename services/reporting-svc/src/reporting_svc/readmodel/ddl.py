@@ -1,5 +1,10 @@
 """Tables of one read-model generation. Each generation lives in its own schema, so a rebuild
-fills fresh tables while queries keep reading the live ones, and switching is one update."""
+fills fresh tables while queries keep reading the live ones, and switching is one update.
+
+Every fact keeps two times: its business date (the day it took effect: `effective_on`,
+`as_of`, `incurred_on`, `established_on` ...) and the instant it was recorded (`occurred_at`,
+`*_at`). A business date is NULL where the event had none (v1 events): the reports take the day
+it was recorded on in the tenant's time zone instead."""
 
 from __future__ import annotations
 
@@ -27,10 +32,11 @@ TABLES: tuple[str, ...] = (
     "CREATE INDEX projects_tenant_idx ON projects (tenant_id, status)",
     """
     CREATE TABLE project_status (
-        project_id  uuid NOT NULL,
-        version     integer NOT NULL,
-        status      text NOT NULL,
-        occurred_at timestamptz NOT NULL,
+        project_id   uuid NOT NULL,
+        version      integer NOT NULL,
+        status       text NOT NULL,
+        occurred_at  timestamptz NOT NULL,
+        effective_on date,
         PRIMARY KEY (project_id, version)
     )
     """,
@@ -43,6 +49,7 @@ TABLES: tuple[str, ...] = (
         planned_finish       date NOT NULL,
         planned_values       jsonb NOT NULL,
         occurred_at          timestamptz NOT NULL,
+        effective_on         date,
         PRIMARY KEY (project_id, number)
     )
     """,
@@ -132,7 +139,9 @@ TABLES: tuple[str, ...] = (
         established_at          timestamptz NOT NULL,
         disbanded_at            timestamptz,
         disband_reason          text,
-        disbanded_automatically boolean
+        disbanded_automatically boolean,
+        established_on          date,
+        disbanded_on            date
     )
     """,
     "CREATE INDEX offices_tenant_idx ON offices (tenant_id, project_id)",

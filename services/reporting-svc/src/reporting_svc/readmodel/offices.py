@@ -15,8 +15,8 @@ from reporting_svc.readmodel.rows import Rows
 
 INSERT_OFFICE = BulkStatement(
     """INSERT INTO offices (office_id, project_id, tenant_id, lead, reporting_cadence_days,
-       established_at) VALUES (:oid, :pid, :tenant, :lead, :cadence, :at)
-       ON CONFLICT DO NOTHING"""
+       established_at, established_on)
+       VALUES (:oid, :pid, :tenant, :lead, :cadence, :at, :on) ON CONFLICT DO NOTHING"""
 )
 INSERT_STAFF = BulkStatement(
     """INSERT INTO office_staff (office_id, version, user_id, change, occurred_at)
@@ -31,7 +31,7 @@ INSERT_DOCUMENT = BulkStatement(
        VALUES (:did, :oid, :title, :kind, :at) ON CONFLICT DO NOTHING"""
 )
 UPDATE_DISBANDED = BulkStatement(
-    """UPDATE offices SET disbanded_at = :at, disband_reason = :reason,
+    """UPDATE offices SET disbanded_at = :at, disbanded_on = :on, disband_reason = :reason,
        disbanded_automatically = :automatic WHERE office_id = :oid AND disbanded_at IS NULL"""
 )
 
@@ -50,6 +50,7 @@ def established(env: EventEnvelope, e: ev.ProjectOfficeEstablished) -> Rows:
                 "tenant": env.tenant_id,
                 "lead": e.lead,
                 "cadence": e.reporting_cadence_days,
+                "on": e.established_on,
             },
         )
     ]
@@ -79,4 +80,9 @@ def document_filed(env: EventEnvelope, e: ev.OfficeDocumentFiled) -> Rows:
 
 
 def disbanded(env: EventEnvelope, e: ev.ProjectOfficeDisbanded) -> Rows:
-    return [(UPDATE_DISBANDED, {**_common(env), "reason": e.reason, "automatic": e.automatic})]
+    return [
+        (
+            UPDATE_DISBANDED,
+            {**_common(env), "reason": e.reason, "automatic": e.automatic, "on": e.disbanded_on},
+        )
+    ]

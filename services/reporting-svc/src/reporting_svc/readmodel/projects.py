@@ -23,13 +23,13 @@ INSERT_PROJECT = BulkStatement(
        :flagged_large, 'proposed', :v, :at) ON CONFLICT DO NOTHING"""
 )
 INSERT_STATUS = BulkStatement(
-    """INSERT INTO project_status (project_id, version, status, occurred_at)
-       VALUES (:id, :v, :status, :at) ON CONFLICT DO NOTHING"""
+    """INSERT INTO project_status (project_id, version, status, occurred_at, effective_on)
+       VALUES (:id, :v, :status, :at, :on) ON CONFLICT DO NOTHING"""
 )
 INSERT_BASELINE = BulkStatement(
     """INSERT INTO baselines (project_id, number, budget_at_completion, planned_start,
-       planned_finish, planned_values, occurred_at)
-       VALUES (:id, :number, :bac, :start, :finish, CAST(:points AS jsonb), :at)
+       planned_finish, planned_values, occurred_at, effective_on)
+       VALUES (:id, :number, :bac, :start, :finish, CAST(:points AS jsonb), :at, :on)
        ON CONFLICT DO NOTHING"""
 )
 INSERT_PROGRESS = BulkStatement(
@@ -89,7 +89,8 @@ def proposed(env: EventEnvelope, e: ev.ProjectProposed) -> Rows:
         "currency": e.currency,
         "flagged_large": e.flagged_large,
     }
-    return [(INSERT_PROJECT, row), (INSERT_STATUS, {**_common(env), "status": "proposed"})]
+    status = {**_common(env), "status": "proposed", "on": None}  # no business date
+    return [(INSERT_PROJECT, row), (INSERT_STATUS, status)]
 
 
 def baselined(env: EventEnvelope, e: ev.ProjectBaselined) -> Rows:
@@ -104,49 +105,56 @@ def baselined(env: EventEnvelope, e: ev.ProjectBaselined) -> Rows:
                 "start": e.planned_start,
                 "finish": e.planned_finish,
                 "points": orjson.dumps(points).decode(),
+                "on": e.effective_on,
             },
         )
     ]
 
 
-# Lifecycle: each transition records the new status and moves the project to it.
+# Lifecycle: each transition records the new status from its business date (None for a v1
+# event: the day it was recorded on) and moves the project to it.
 
 
 def _status_change(
-    env: EventEnvelope, status: str, *, start: date | None = None, finish: date | None = None
+    env: EventEnvelope,
+    status: str,
+    *,
+    on: date | None,
+    start: date | None = None,
+    finish: date | None = None,
 ) -> Rows:
     return [
-        (INSERT_STATUS, {**_common(env), "status": status}),
+        (INSERT_STATUS, {**_common(env), "status": status, "on": on}),
         (UPDATE_STATUS, {**_common(env), "status": status, "start": start, "finish": finish}),
     ]
 
 
 def approved(env: EventEnvelope, e: ev.ProjectApproved) -> Rows:
-    return _status_change(env, "approved")
+    return _status_change(env, "approved", on=e.effective_on)
 
 
 def started(env: EventEnvelope, e: ev.ProjectStarted) -> Rows:
-    return _status_change(env, "active", start=e.actual_start)
+    return _status_change(env, "active", on=e.actual_start, start=e.actual_start)
 
 
 def put_on_hold(env: EventEnvelope, e: ev.ProjectPutOnHold) -> Rows:
-    return _status_change(env, "on_hold")
+    return _status_change(env, "on_hold", on=e.effective_on)
 
 
 def resumed(env: EventEnvelope, e: ev.ProjectResumed) -> Rows:
-    return _status_change(env, "active")
+    return _status_change(env, "active", on=e.effective_on)
 
 
 def completed(env: EventEnvelope, e: ev.ProjectCompleted) -> Rows:
-    return _status_change(env, "completed", finish=e.actual_finish)
+    return _status_change(env, "completed", on=e.actual_finish, finish=e.actual_finish)
 
 
 def cancelled(env: EventEnvelope, e: ev.ProjectCancelled) -> Rows:
-    return _status_change(env, "cancelled")
+    return _status_change(env, "cancelled", on=e.effective_on)
 
 
 def closed(env: EventEnvelope, e: ev.ProjectClosed) -> Rows:
-    return _status_change(env, "closed")
+    return _status_change(env, "closed", on=e.effective_on)
 
 
 # Facts recorded against a project.

@@ -1,64 +1,110 @@
 """Reads of the live generation's tables. Each report is one round trip: the facts of a
-project come back aggregated as JSON (numbers as text, so money stays exact)."""
+project come back aggregated as JSON (numbers as text, so money stays exact).
+
+A report has two time axes (`Cutoff`): business time, the status date `day` (a fact counts
+when its business date is on or before it), and record time, `known_at` (a fact counts when it
+was recorded by then). A fact without a business date of its own (a v1 lifecycle event, a
+risk, a staff change, a published report) takes effect on the day it was recorded, in the
+tenant's time zone: `recorded_day` below.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-_PROJECT_FACTS = """
+
+@dataclass(frozen=True, slots=True)
+class Cutoff:
+    """Which facts a report counts: business dates up to `day`, recorded up to `known_at`;
+    `zone` (IANA name) is the tenant's, in which a recording instant falls on a day."""
+
+    day: date
+    known_at: datetime
+    zone: str
+
+    def params(self) -> dict[str, Any]:
+        """The bind parameters of the cut-off."""
+        return {"day": self.day, "known": self.known_at, "zone": self.zone}
+
+
+def recorded_day(column: str) -> str:
+    """SQL: the day, in the tenant's zone, on which the instant in `column` fell."""
+    return f"(({column}) AT TIME ZONE :zone)::date"
+
+
+def business_day(date_column: str, recorded_column: str) -> str:
+    """SQL: a fact's business date, or the day it was recorded on when it has none."""
+    return f"coalesce({date_column}, {recorded_day(recorded_column)})"
+
+
+_STATUS_ON = business_day("s.effective_on", "s.occurred_at")
+_BASELINE_ON = business_day("b.effective_on", "b.occurred_at")
+_RAISED_ON, _CLOSED_ON = recorded_day("r.raised_at"), recorded_day("r.closed_at")
+
+# The status at the day: the last change (in stream order) known and in effect by then;
+# "proposed" before any. The baseline in force: the latest one effective on or before the day,
+# else (before the first takes effect) the first one.
+_PROJECT_FACTS = f"""
 SELECT p.project_id, p.code, p.name, p.manager, p.currency, p.flagged_large,
-  (SELECT s.status FROM project_status s WHERE s.project_id = p.project_id
-     AND s.occurred_at < :cutoff ORDER BY s.version DESC LIMIT 1) AS status,
-  (SELECT min(s.occurred_at) FROM project_status s WHERE s.project_id = p.project_id
-     AND s.status IN ('completed', 'cancelled') AND s.occurred_at < :cutoff) AS ended_at,
-  p.actual_finish,
-  (SELECT json_build_object('bac', b.budget_at_completion::text, 'start', b.planned_start,
-          'finish', b.planned_finish, 'points', b.planned_values)
-     FROM baselines b WHERE b.project_id = p.project_id AND b.occurred_at < :cutoff
-     ORDER BY b.number DESC LIMIT 1) AS baseline,
+  coalesce((SELECT s.status FROM project_status s WHERE s.project_id = p.project_id
+     AND s.status <> 'proposed' AND s.occurred_at <= :known AND {_STATUS_ON} <= :day
+     ORDER BY s.version DESC LIMIT 1), 'proposed') AS status,
+  (SELECT min({_STATUS_ON}) FROM project_status s WHERE s.project_id = p.project_id
+     AND s.status IN ('completed', 'cancelled') AND s.occurred_at <= :known) AS ended_on,
+  (SELECT json_build_object('number', b.number, 'bac', b.budget_at_completion::text,
+          'start', b.planned_start, 'finish', b.planned_finish, 'points', b.planned_values,
+          'effective_on', b.effective)
+     FROM (SELECT b.*, {_BASELINE_ON} AS effective FROM baselines b
+           WHERE b.project_id = p.project_id AND b.occurred_at <= :known) b
+     ORDER BY b.effective <= :day DESC,
+              CASE WHEN b.effective <= :day THEN b.effective END DESC NULLS LAST,
+              CASE WHEN b.effective <= :day THEN b.number ELSE -b.number END DESC
+     LIMIT 1) AS baseline,
   (SELECT coalesce(json_agg(json_build_array(g.as_of, g.percent_complete::text)
           ORDER BY g.version), '[]') FROM progress g
-     WHERE g.project_id = p.project_id AND g.occurred_at < :cutoff) AS progress,
+     WHERE g.project_id = p.project_id AND g.occurred_at <= :known AND g.as_of <= :day)
+     AS progress,
   (SELECT coalesce(json_agg(json_build_array(c.incurred_on, c.amount::text)), '[]') FROM costs c
-     WHERE c.project_id = p.project_id AND c.occurred_at < :cutoff) AS costs,
+     WHERE c.project_id = p.project_id AND c.occurred_at <= :known AND c.incurred_on <= :day)
+     AS costs,
   (SELECT coalesce(json_agg(json_build_array(r.probability::text, r.impact::text)), '[]')
-     FROM risks r WHERE r.project_id = p.project_id AND r.raised_at < :cutoff
-     AND (r.closed_at IS NULL OR r.closed_at >= :cutoff)) AS open_risks,
+     FROM risks r WHERE r.project_id = p.project_id
+     AND r.raised_at <= :known AND {_RAISED_ON} <= :day
+     AND NOT coalesce(r.closed_at <= :known AND {_CLOSED_ON} <= :day, false)) AS open_risks,
   (SELECT json_build_object(
           'total', count(*),
-          'achieved', count(*) FILTER (WHERE m.achieved_at < :cutoff),
-          'due', count(*) FILTER (WHERE (m.achieved_at IS NULL OR m.achieved_at >= :cutoff)
-                                  AND m.due_date >= :day),
-          'overdue', count(*) FILTER (WHERE (m.achieved_at IS NULL OR m.achieved_at >= :cutoff)
-                                      AND m.due_date < :day))
-     FROM milestones m WHERE m.project_id = p.project_id AND m.added_at < :cutoff) AS milestones
+          'achieved', count(*) FILTER (WHERE m.achieved),
+          'due', count(*) FILTER (WHERE NOT m.achieved AND m.due_date >= :day),
+          'overdue', count(*) FILTER (WHERE NOT m.achieved AND m.due_date < :day))
+     FROM (SELECT m.due_date,
+                  coalesce(m.achieved_at <= :known AND m.achieved_on <= :day, false) AS achieved
+           FROM milestones m WHERE m.project_id = p.project_id AND m.added_at <= :known) m)
+     AS milestones
 FROM projects p
-WHERE p.tenant_id = :tenant AND p.proposed_at < :cutoff
-"""
-
-
-def cutoff_of(day: date) -> datetime:
-    """Facts recorded on `day` count for it: everything before the next day began (UTC)."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+WHERE p.tenant_id = :tenant AND p.proposed_at <= :known
+"""  # noqa: S608 - built from the constant fragments above, never from input
 
 
 async def project_facts(
     conn: AsyncConnection,
     *,
     tenant_id: str,
-    as_of: date,
+    cutoff: Cutoff,
     project_id: UUID | None = None,
     manager: str | None = None,
 ) -> Sequence[Any]:
-    """Every fact of one project (or of the tenant's projects) recorded by the end of `as_of`."""
+    """Every fact of one project (or of the tenant's projects) as of the cut-off: recorded by
+    `known_at`, in effect by `day`. A project known by then is always there, whatever the day
+    (with no figures before its first dated fact)."""
     sql = _PROJECT_FACTS
-    params: dict[str, Any] = {"tenant": tenant_id, "cutoff": cutoff_of(as_of), "day": as_of}
+    params: dict[str, Any] = {"tenant": tenant_id, **cutoff.params()}
     if project_id is not None:
         sql += " AND p.project_id = :project_id"
         params["project_id"] = project_id
@@ -68,31 +114,47 @@ async def project_facts(
     return (await conn.execute(text(sql + " ORDER BY p.code"), params)).all()
 
 
-_OFFICES = """
+_ESTABLISHED_ON = business_day("o.established_on", "o.established_at")
+_DISBANDED_ON = business_day("o.disbanded_on", "o.disbanded_at")
+_DISBANDED = f"coalesce(o.disbanded_at <= :known AND {_DISBANDED_ON} <= :day, false)"
+
+# An office counts from the day it was established; its staff changes, reports and documents
+# from the day each was recorded.
+_OFFICES = f"""
 SELECT o.office_id, o.project_id, p.code, p.name, o.lead, o.reporting_cadence_days,
-  o.established_at, o.disbanded_at, o.disband_reason, o.disbanded_automatically,
-  (SELECT coalesce(sum(s.change), 0) FROM office_staff s WHERE s.office_id = o.office_id)
-     AS staff_count,
-  (SELECT count(*) FROM office_staff s WHERE s.office_id = o.office_id) AS staff_events,
-  (SELECT coalesce(json_object_agg(k.kind, k.n), '{}') FROM (
+  o.established_at, {_ESTABLISHED_ON} AS established_on,
+  CASE WHEN {_DISBANDED} THEN o.disbanded_at END AS disbanded_at,
+  CASE WHEN {_DISBANDED} THEN {_DISBANDED_ON} END AS disbanded_on,
+  CASE WHEN {_DISBANDED} THEN o.disband_reason END AS disband_reason,
+  CASE WHEN {_DISBANDED} THEN o.disbanded_automatically END AS disbanded_automatically,
+  (SELECT coalesce(sum(s.change), 0) FROM office_staff s WHERE s.office_id = o.office_id
+     AND s.occurred_at <= :known AND {recorded_day("s.occurred_at")} <= :day) AS staff_count,
+  (SELECT count(*) FROM office_staff s WHERE s.office_id = o.office_id
+     AND s.occurred_at <= :known AND {recorded_day("s.occurred_at")} <= :day) AS staff_events,
+  (SELECT coalesce(json_object_agg(k.kind, k.n), '{{}}') FROM (
      SELECT r.kind, count(*) AS n FROM office_reports r WHERE r.office_id = o.office_id
+     AND r.published_at <= :known AND {recorded_day("r.published_at")} <= :day
      GROUP BY r.kind) k) AS reports_by_kind,
   (SELECT json_build_object('report_id', r.report_id, 'kind', r.kind,
-          'period_end', r.period_end, 'published_at', r.published_at)
+          'period_end', r.period_end, 'published_at', r.published_at,
+          'published_on', {recorded_day("r.published_at")})
      FROM office_reports r WHERE r.office_id = o.office_id
+     AND r.published_at <= :known AND {recorded_day("r.published_at")} <= :day
      ORDER BY r.published_at DESC LIMIT 1) AS last_report,
-  (SELECT count(*) FROM office_documents d WHERE d.office_id = o.office_id) AS documents
+  (SELECT count(*) FROM office_documents d WHERE d.office_id = o.office_id
+     AND d.filed_at <= :known AND {recorded_day("d.filed_at")} <= :day) AS documents
 FROM offices o JOIN projects p ON p.project_id = o.project_id
-WHERE o.tenant_id = :tenant
-"""
+WHERE o.tenant_id = :tenant AND o.established_at <= :known AND {_ESTABLISHED_ON} <= :day
+"""  # noqa: S608 - built from the constant fragments above, never from input
 
 
 async def offices(
-    conn: AsyncConnection, *, tenant_id: str, project_id: UUID | None = None
+    conn: AsyncConnection, *, tenant_id: str, cutoff: Cutoff, project_id: UUID | None = None
 ) -> Sequence[Any]:
-    """The tenant's Project Offices (of one project: newest first)."""
+    """The tenant's Project Offices established by the cut-off, as they were then (of one
+    project: newest first)."""
     sql = _OFFICES
-    params: dict[str, Any] = {"tenant": tenant_id}
+    params: dict[str, Any] = {"tenant": tenant_id, **cutoff.params()}
     if project_id is not None:
         sql += " AND o.project_id = :project_id"
         params["project_id"] = project_id
