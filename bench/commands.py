@@ -43,6 +43,7 @@ from bench.common import (
     run,
 )
 from pmo_shared.database.engine import create_engine_for
+from pmo_shared.web.auth import issue_dev_token
 
 LUA = REPO / "bench" / "wrk" / "commands.lua"
 PROJECTS = 1000
@@ -74,9 +75,18 @@ async def _create_tables(url: str) -> None:
         await engine.dispose()
 
 
-async def _prepare_projects(url: str, token: str, count: int, deadline: float) -> list[str]:
-    """`count` active projects (propose, baseline, approve, start), 16 at a time."""
+SPONSOR = "bench-sponsor"
+
+
+async def _prepare_projects(
+    url: str, token: str, count: int, deadline: float, *, jwt_secret: str
+) -> list[str]:
+    """`count` active projects (propose, baseline, approve, start), 16 at a time; their sponsor
+    approves them (nobody approves what they proposed or manage)."""
     headers = {"Authorization": f"Bearer {token}"}
+    sponsor = issue_dev_token(
+        jwt_secret, sub=SPONSOR, tenant="bench", roles=["portfolio_manager"], ttl_seconds=3600
+    )
     limits = httpx.Limits(max_connections=16)
     sem = asyncio.Semaphore(16)
     run_tag = uuid.uuid4().hex[:6]
@@ -85,10 +95,11 @@ async def _prepare_projects(url: str, token: str, count: int, deadline: float) -
         base_url=url, headers=headers, timeout=30, limits=limits
     ) as client:
 
-        async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async def post(path: str, body: dict[str, Any], as_: str | None = None) -> dict[str, Any]:
             if time.monotonic() > deadline:
                 raise TimeoutError("preparing the projects took too long")
-            response = await client.post(path, json=body)
+            auth = {"Authorization": f"Bearer {as_}"} if as_ else None
+            response = await client.post(path, json=body, headers=auth)
             if response.status_code >= 300:
                 raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:300]}")
             result: dict[str, Any] = response.json()
@@ -102,7 +113,7 @@ async def _prepare_projects(url: str, token: str, count: int, deadline: float) -
                         "code": f"B{run_tag}-{i:05d}",
                         "name": f"Bench project {i}",
                         "manager": "bench-user",
-                        "sponsor": "bench-sponsor",
+                        "sponsor": SPONSOR,
                         "methodology": "hybrid",
                         "currency": "EUR",
                     },
@@ -116,7 +127,7 @@ async def _prepare_projects(url: str, token: str, count: int, deadline: float) -
                         "planned_finish": "2027-12-31",
                     },
                 )
-                await post(f"/v1/projects/{pid}/approve", {})
+                await post(f"/v1/projects/{pid}/approve", {}, as_=sponsor)
                 await post(f"/v1/projects/{pid}/start", {"actual_start": "2025-01-02"})
                 return pid
 
@@ -317,7 +328,13 @@ def measure_commands(
     asyncio.run(_create_tables(ctx.database_url))
     t0 = time.monotonic()
     ids = asyncio.run(
-        _prepare_projects(project_url, ctx.token, PROJECTS, deadline=time.monotonic() + 240)
+        _prepare_projects(
+            project_url,
+            ctx.token,
+            PROJECTS,
+            deadline=time.monotonic() + 240,
+            jwt_secret=ctx.env["JWT_SECRET"],
+        )
     )
     ids_file = ctx.work / "project_ids.txt"
     ids_file.write_text("\n".join(ids) + "\n")

@@ -299,6 +299,7 @@ def measure_end_to_end_delay(ctx: Context) -> list[Row]:
             ctx.token,
             SAMPLER_PROJECTS + LOAD_PROJECTS,
             deadline=time.monotonic() + 180,
+            jwt_secret=ctx.env["JWT_SECRET"],
         )
     )
     sampler_ids, load_ids = ids[:SAMPLER_PROJECTS], ids[SAMPLER_PROJECTS:]

@@ -85,8 +85,11 @@ echo "project $ID"
 say "baseline"
 post "$P/$ID/baseline" '{"budget_at_completion":"1200000","planned_start":"2026-01-05","planned_finish":"2026-10-30"}'
 fields status large baseline
-say "approve, start"
+say "approve (as the sponsor: nobody approves what they proposed or manage), start"
+SPONSOR="$("$VENV/bin/pmo-dev-token" --tenant demo --roles portfolio_manager --sub cfo)"
+HEADERS=(-H "Authorization: Bearer $SPONSOR" -H "Content-Type: application/json")
 post "$P/$ID/approve"
+HEADERS=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
 post "$P/$ID/start" '{"actual_start":"2026-01-12"}'
 fields status
 say "establish the Project Office"

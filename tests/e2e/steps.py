@@ -9,6 +9,22 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import jwt
+
+from pmo_shared.testing import required_env
+from pmo_shared.web.auth import issue_dev_token
+
+PROPOSER = "pmo-paula"
+"""Who proposes the projects of these tests: not the client's PMO user, who approves them
+(nobody approves their own proposal)."""
+
+
+def as_user(client: httpx.AsyncClient, sub: str, *roles: str) -> dict[str, str]:
+    """The Authorization header of user `sub` with `roles` in the tenant of `client`'s token."""
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    tenant = jwt.decode(token, options={"verify_signature": False})["tenant"]
+    mine = issue_dev_token(required_env("JWT_SECRET"), sub=sub, tenant=tenant, roles=roles)
+    return {"Authorization": f"Bearer {mine}"}
 
 
 async def command(client: httpx.AsyncClient, path: str, body: Any = None) -> Any:
@@ -18,6 +34,7 @@ async def command(client: httpx.AsyncClient, path: str, body: Any = None) -> Any
 
 
 async def new_project(client: httpx.AsyncClient, **overrides: Any) -> str:
+    """A project proposed by `PROPOSER`, so that `client` may approve it."""
     body = {
         "code": f"E2E-{uuid.uuid4().hex[:8]}",
         "name": "Web server cluster upgrade",
@@ -27,8 +44,10 @@ async def new_project(client: httpx.AsyncClient, **overrides: Any) -> str:
         "currency": "EUR",
         **overrides,
     }
-    created = await command(client, "/v1/projects", body)
-    project_id: str = created["project_id"]
+    proposer = as_user(client, PROPOSER, "pmo")
+    created = await client.post("/v1/projects", json=body, headers=proposer)
+    assert created.status_code == 201, created.text
+    project_id: str = created.json()["project_id"]
     return project_id
 
 

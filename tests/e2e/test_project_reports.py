@@ -102,7 +102,7 @@ async def test_a_project_office_life_appears_in_its_lifecycle_view(
     office = f"/v1/reports/project-offices/{project_id}"
     await command(projects, f"{p}/office", {"lead": "po-lu", "reporting_cadence_days": 7})
     view = await poll(reports, office, lambda r: r.status_code == 200)
-    assert view.json()["state"] == "established"
+    assert (view.json()["state"], view.json()["working"]) == ("established", False)
 
     await command(projects, f"{p}/office/staff", {"user_id": "analyst-1", "role": "analyst"})
     await command(projects, f"{p}/office/staff", {"user_id": "analyst-2", "role": "analyst"})
@@ -114,7 +114,18 @@ async def test_a_project_office_life_appears_in_its_lifecycle_view(
             {"kind": kind, "period_end": "2026-03-01", "summary": "weekly"},
         )
     view = await poll(reports, office, lambda r: r.json().get("reports_published") == 3)
-    assert view.json()["state"] == "active"
+    # One vocabulary: the state project-svc gives, and whether the office is at work beside it.
+    in_project_svc = (await projects.get(f"{p}/office")).json()["state"]
+    assert (view.json()["state"], view.json()["working"]) == (in_project_svc, True)
+    assert in_project_svc == "established"
+    working = await reports.get(
+        "/v1/reports/project-offices", params={"state": "established", "working": "true"}
+    )
+    assert [o["project_id"] for o in working.json()] == [project_id]
+    idle = await reports.get("/v1/reports/project-offices", params={"working": "false"})
+    assert idle.json() == []
+    listed_as_active = await reports.get("/v1/reports/project-offices", params={"state": "active"})
+    assert listed_as_active.status_code == 422
     assert view.json()["staff_count"] == 1
     assert view.json()["reports_by_kind"] == {"status": 1, "financial": 2}
     assert view.json()["reporting_overdue"] is False

@@ -24,6 +24,12 @@ POLL_SECONDS = 30.0
 
 # Every curl of a snippet also writes its HTTP status to $CODES (stdout stays the README's own).
 CURL_RECORDING_STATUS = 'curl() { command curl -w \'%{stderr}%{http_code}\\n\' "$@" 2>>"$CODES"; }'
+# `make -s token` (a token of the dev stack) gives one of the test stack, in the test's tenant,
+# honouring TOKEN_SUB and TOKEN_ROLES as the Makefile does.
+TEST_STACK_TOKEN = (
+    'make() { [ "$*" = "-s token" ] || return 2; "$DEV_TOKEN" --secret-file "$JWT_SECRET_FILE" '
+    '--tenant "$TOKEN_TENANT" --roles "${TOKEN_ROLES:-pmo}" --sub "${TOKEN_SUB:-dev-user}"; }'
+)
 
 
 def first_requests_snippets() -> list[str]:
@@ -35,7 +41,7 @@ def first_requests_snippets() -> list[str]:
 
 def run_snippets(snippets: list[str], *, env: dict[str, str], codes: Path) -> str:
     """Run snippets in one bash, each curl's status appended to `codes`; their stdout."""
-    script = "\n".join(["set -u", CURL_RECORDING_STATUS, *snippets])
+    script = "\n".join(["set -u", CURL_RECORDING_STATUS, TEST_STACK_TOKEN, *snippets])
     result = subprocess.run(
         ["bash", "-c", script],
         env={**env, "CODES": str(codes)},
@@ -65,6 +71,9 @@ def test_the_first_requests_work_as_written_on_the_test_stack(
         "TOKEN": token_for(tenant, "pmo", sub="dev-user"),
         "P": required_env("PROJECT_URL") + "/v1/projects",
         "R": required_env("REPORTING_URL") + "/v1/reports",
+        "DEV_TOKEN": str(REPO / ".venv" / "bin" / "pmo-dev-token"),
+        "JWT_SECRET_FILE": required_env("JWT_SECRET_FILE"),
+        "TOKEN_TENANT": tenant,
     }
     codes = tmp_path / "codes"
     output = run_snippets(commands, env=env, codes=codes)

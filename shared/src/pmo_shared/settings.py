@@ -55,6 +55,11 @@ class ServiceSettings(KernelSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
+    idempotency_retention_hours: int = Field(
+        default=48,
+        ge=24,
+        description="how long an Idempotency-Key's first result is kept for retries",
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from pmo_shared.application.handlers import CommandBus, today_in
 from pmo_shared.database.engine import create_engine
+from pmo_shared.database.idempotency import IdempotencyJanitor
 from pmo_shared.database.unit_of_work import PostgresUnitsOfWork
 from pmo_shared.domain.events import recorded_on_in
 from pmo_shared.messaging.relay import OutboxRelay
@@ -17,13 +20,16 @@ from project_svc.adapters.rows import PostgresProjectRows
 from project_svc.api import commands, office, routes
 from project_svc.application.handlers import HANDLERS, ProjectPolicy
 from project_svc.domain.events import registry
+from project_svc.domain.project import Project
+from project_svc.domain.project_office import ProjectOffice
 from project_svc.settings import ProjectSettings
 
 
 def bootstrap(settings: ProjectSettings) -> FastAPI:
     """Build the engine, the command bus, the outbox relay and the HTTP app of project-svc."""
     engine = create_engine(settings)
-    background: list[BackgroundTask] = []
+    retention = timedelta(hours=settings.idempotency_retention_hours)
+    background: list[BackgroundTask] = [IdempotencyJanitor(engine, retention=retention).run]
     if settings.run_relay:
         relay = OutboxRelay(
             engine,
@@ -51,5 +57,6 @@ def bootstrap(settings: ProjectSettings) -> FastAPI:
         units,
         config=ProjectPolicy(threshold),
         clock=today_in(settings.time_zone_of),
+        aggregates=(Project, ProjectOffice),
     )
     return app

@@ -105,8 +105,26 @@ def test_an_offices_life_and_compliance_are_counted_in_business_days() -> None:
     )
     assert (late.lifetime_days, late.reports_expected, late.overdue) == (8, 1, True)
     assert (reporting.state, reporting.reports_published, reporting.overdue) == (
-        "active",
+        "established",
         1,
         False,
     )
     assert (disbanded.state, disbanded.lifetime_days, disbanded.overdue) == ("disbanded", 28, False)
+
+
+def test_the_office_state_is_project_svcs_and_working_says_whether_it_is_at_work() -> None:
+    on = date(2026, 2, 27)
+    idle = office_report(_office(), on=on)
+    staffed = office_report(_office(staff_events=1), on=on)
+    reporting = office_report(_office(reports_by_kind={"status": 1}), on=on)
+    disbanded = office_report(
+        _office(staff_events=2, reports_by_kind={"status": 3}, disbanded_on=date(2026, 2, 20)),
+        on=on,
+    )
+
+    assert [(o.state, o.working) for o in (idle, staffed, reporting, disbanded)] == [
+        ("established", False),
+        ("established", True),
+        ("established", True),
+        ("disbanded", False),
+    ]

@@ -190,8 +190,9 @@ class CommandBus(Generic[Q, Cfg]):
         aggregate = result.aggregate if isinstance(result, Added) else result
         if not isinstance(aggregate, Aggregate) or aggregate.stream_type not in self._kinds:
             raise TypeError(
-                f"a command sent with an Idempotency-Key must return a known aggregate or an "
-                f"Added, not {type(result).__name__}"
+                "a command sent with an Idempotency-Key must return an aggregate the bus was "
+                "given (CommandBus(aggregates=...)) or an Added of one, not "
+                f"{type(result).__name__}"
             )
         reference: JsonDict = {
             "stream_type": aggregate.stream_type,

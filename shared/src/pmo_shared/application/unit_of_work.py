@@ -87,6 +87,16 @@ class UnitOfWork(Generic[Q]):
         self.expect(aggregate, expected_version)
         return aggregate
 
+    async def creator_of(self, aggregate_id: UUID) -> str:
+        """The actor of the event that began the tenant's stream `aggregate_id` (who proposed a
+        project, for one): the envelope's `actor`, which no payload repeats. It reads the whole
+        stream, so it is for the few decisions that need it (an approval); 404 if the tenant has
+        no such stream."""
+        recorded = await self.events.read_stream(stream_id=aggregate_id, tenant_id=self.tenant_id)
+        if not recorded:
+            raise AggregateNotFoundError("stream", aggregate_id)
+        return recorded[0].envelope.actor
+
     async def at_version(self, kind: type[A], aggregate_id: UUID, version: int) -> A:
         """The aggregate as it was when it reached `version` (not cached)."""
         recorded = await self.events.read_stream(stream_id=aggregate_id, tenant_id=self.tenant_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from pmo_shared.web.problems import Problem
 
@@ -20,6 +21,32 @@ def decode_cursor(cursor: str | None) -> str | None:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except ValueError:  # not base64, not ASCII, or not UTF-8 inside
         raise bad_cursor() from None
+
+
+MAX_CURSOR_NUMBER = 2**63 - 1
+"""The largest number a cursor may carry: a PostgreSQL bigint."""
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def encode_cursor_number(prefix: str, number: int) -> str:
+    """An opaque cursor carrying `number` (a position or an offset) under a `prefix`."""
+    return encode_cursor(f"{prefix}:{number}")
+
+
+def decode_cursor_number(cursor: str | None, prefix: str) -> int | None:
+    """The number inside a cursor `encode_cursor_number(prefix, n)` returned (None for no
+    cursor); 400 `bad-cursor` for another prefix, anything but ASCII digits, or a number that
+    does not fit a bigint."""
+    value = decode_cursor(cursor)
+    if value is None:
+        return None
+    head, _, digits = value.partition(":")
+    if head != prefix or not _DIGITS.fullmatch(digits):
+        raise bad_cursor()
+    number = int(digits)
+    if number > MAX_CURSOR_NUMBER:
+        raise bad_cursor()
+    return number
 
 
 def bad_cursor() -> Problem:

@@ -1,16 +1,44 @@
 """Base of every request body: unknown members are an error, and no text may hold a NUL
-(PostgreSQL text and jsonb cannot store it, so it would otherwise surface as a 500)."""
+(PostgreSQL text and jsonb cannot store it, so it would otherwise surface as a 500).
+
+The text a request requires (what names something, who, and why) may not be blank either:
+`Name`, `UserRef` and `Prose` refuse a value without a visible character (422). They are the
+requests' own types: the events keep `pmo_shared.domain.values`' looser ones, so every event
+already stored still reads.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 NUL_FREE = r"^[^\x00]*$"
 
 QueryText = Annotated[str, Field(max_length=200, pattern=NUL_FREE)]
 """A free-text query parameter."""
+
+VISIBLE = r"\S"
+"""What a required text must contain: one character that is not whitespace."""
+
+
+def not_blank(value: str) -> str:
+    """The value, unless it is empty or only whitespace (then a validation error)."""
+    if not value.strip():
+        raise ValueError("must not be blank or only whitespace")
+    return value
+
+
+def _required_text(max_length: int) -> Any:
+    return Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": VISIBLE})
+
+
+Name = Annotated[str, _required_text(200), AfterValidator(not_blank)]
+"""A required short text that names something: a name, a title, a category, a kind, a role."""
+UserRef = Annotated[str, _required_text(200), AfterValidator(not_blank)]
+"""A required user id: a manager, a sponsor, an owner, a lead, a member of staff."""
+Prose = Annotated[str, _required_text(10_000), AfterValidator(not_blank)]
+"""A required longer text: a reason, a resolution, a summary."""
 
 
 def _has_nul(value: Any) -> bool:

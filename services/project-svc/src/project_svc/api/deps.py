@@ -10,11 +10,11 @@ from uuid import UUID
 from fastapi import Depends, Request, Response
 
 from pmo_shared.application.caller import Caller
-from pmo_shared.application.handlers import Command, CommandBus
-from pmo_shared.web.commands import CallerDep, IfMatch, etag
+from pmo_shared.application.handlers import Added, Command, CommandBus
+from pmo_shared.application.idempotency import IdempotentRequest
+from pmo_shared.web.commands import CallerDep, Idempotency, IfMatch, etag
 from project_svc.api import schemas
 from project_svc.api.views import office_read, project_read
-from project_svc.application.commands import Added
 from project_svc.application.handlers import ProjectPolicy
 from project_svc.application.ports import ProjectRows
 from project_svc.domain.project import Project
@@ -44,10 +44,15 @@ class On:
     caller: Caller
     if_match: int | None
     response: Response
+    idempotency: IdempotentRequest | None = None
 
     async def send(self, command: Command[R]) -> R:
-        """Handle the command for the caller."""
-        return await self.bus.execute(command, self.caller)
+        """Handle the command for the caller, once per Idempotency-Key (a retry gets the first
+        result, marked `Idempotent-Replayed`)."""
+        outcome = await self.bus.run(command, self.caller, idempotency=self.idempotency)
+        if outcome.replayed:
+            self.response.headers["Idempotent-Replayed"] = "true"
+        return outcome.result
 
     def project(self, project: Project) -> schemas.ProjectRead:
         """Answer with the project and its ETag."""
@@ -66,10 +71,15 @@ class On:
 
 
 async def on(
-    project_id: UUID, bus: Bus, caller: CallerDep, if_match: IfMatch, response: Response
+    project_id: UUID,
+    bus: Bus,
+    caller: CallerDep,
+    if_match: IfMatch,
+    response: Response,
+    idempotency: Idempotency,
 ) -> On:
     """The command context of a project or office route."""
-    return On(project_id, bus, caller, if_match, response)
+    return On(project_id, bus, caller, if_match, response, idempotency)
 
 
 OnRoute = Annotated[On, Depends(on)]

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
-from pmo_shared.web.commands import CallerDep, etag
+from pmo_shared.web.commands import CallerDep, Idempotency, etag
 from project_svc.api import schemas
 from project_svc.api.deps import Bus, OnRoute
 from project_svc.api.views import office_read
@@ -21,7 +21,12 @@ CREATED = status.HTTP_201_CREATED
 
 @router.post("", status_code=CREATED, response_model=Read)
 async def establish_office(
-    project_id: UUID, body: schemas.OfficeCreate, bus: Bus, caller: CallerDep, response: Response
+    project_id: UUID,
+    body: schemas.OfficeCreate,
+    bus: Bus,
+    caller: CallerDep,
+    response: Response,
+    idempotency: Idempotency,
 ) -> Read:
     """Establish the Project Office of a large, approved, active or on-hold project."""
     command = c.EstablishOffice(
@@ -31,7 +36,10 @@ async def establish_office(
         charter=body.charter,
         established_on=body.established_on,
     )
-    office = await bus.execute(command, caller)
+    established = await bus.run(command, caller, idempotency=idempotency)
+    office = established.result
+    if established.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     response.headers["ETag"] = etag(office.version)
     response.headers["Location"] = f"/v1/projects/{project_id}/office"
     return office_read(office)
@@ -43,6 +51,14 @@ async def get_office(project_id: UUID, bus: Bus, caller: CallerDep, response: Re
     office = await queries.project_office(bus, caller, project_id)
     response.headers["ETag"] = etag(office.version)
     return office_read(office)
+
+
+@router.get("/events", response_model=list[schemas.EventRead])
+async def office_events(project_id: UUID, bus: Bus, caller: CallerDep) -> list[schemas.EventRead]:
+    """The audit trail of the project's live Project Office, or else its last one: every
+    event, oldest first."""
+    envelopes = await queries.office_history(bus, caller, project_id)
+    return [schemas.EventRead.model_validate(e.model_dump()) for e in envelopes]
 
 
 @router.post("/staff", response_model=Read)

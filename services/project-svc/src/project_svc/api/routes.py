@@ -6,10 +6,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
-from pmo_shared.web.commands import CallerDep, IdempotencyKey, etag
-from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
+from pmo_shared.domain.values import BUSINESS_DATE_RANGE, RecordInstant
+from pmo_shared.web.commands import CallerDep, Idempotency, etag
+from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number
 from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from project_svc.api import schemas
@@ -29,7 +29,7 @@ async def propose_project(
     bus: Bus,
     caller: CallerDep,
     response: Response,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: Idempotency,
 ) -> schemas.ProjectRead:
     """Propose a project (honours Idempotency-Key)."""
     command = c.ProposeProject(
@@ -41,13 +41,12 @@ async def propose_project(
         methodology=body.methodology,
         currency=body.currency,
         flagged_large=body.flagged_large,
-        idempotency_key=idempotency_key,
     )
-    proposal = await bus.execute(command, caller)
-    response.headers["Location"] = f"/v1/projects/{proposal.project.id}"
+    proposal = await bus.run(command, caller, idempotency=idempotency)
+    response.headers["Location"] = f"/v1/projects/{proposal.result.id}"
     if proposal.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return _read(bus, proposal.project, response)
+    return _read(bus, proposal.result, response)
 
 
 @router.get("", response_model=schemas.ProjectPage)
@@ -82,11 +81,12 @@ async def get_project(
     caller: CallerDep,
     response: Response,
     known_at: Annotated[
-        AwareDatetime | None,
+        RecordInstant | None,
         Query(
             description=(
                 "record time: the project as the system knew it at this instant (ISO 8601 "
-                "with its offset), from the events recorded by then; default now"
+                f"with its offset, within {BUSINESS_DATE_RANGE} in UTC), from the events "
+                "recorded by then; default now"
             )
         ),
     ] = None,
@@ -124,13 +124,8 @@ def _read(bus: ProjectBus, project: Project, response: Response) -> schemas.Proj
 
 
 def _encode(seq: int) -> str:
-    return encode_cursor(f"p:{seq}")
+    return encode_cursor_number("p", seq)
 
 
 def _cursor(cursor: str | None) -> int | None:
-    value = decode_cursor(cursor)
-    if value is None:
-        return None
-    if value.startswith("p:") and value[2:].isdigit():
-        return int(value[2:])
-    raise bad_cursor()
+    return decode_cursor_number(cursor, "p")

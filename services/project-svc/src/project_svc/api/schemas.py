@@ -7,30 +7,42 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_serializer
 
 from pmo_shared.domain.values import (
+    BUSINESS_DATE_RANGE,
+    CANONICAL_MONEY,
     Amount,
+    BusinessDate,
+    CanonicalAmount,
     CurrencyCode,
-    LongText,
     NonNegativeAmount,
     Percent,
     PositiveAmount,
     Probability,
-    Text,
-    UserId,
+    canonical,
 )
-from pmo_shared.web.requests import RequestBody
+from pmo_shared.web.requests import Name, Prose, RequestBody, UserRef, not_blank
 from project_svc.domain.events import OfficeReportKind
 from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 
 Reason = Annotated[str, Field(max_length=2000)]
+MONEY_IN = (
+    "money in the project's currency: at most its ISO 4217 minor unit of decimal places (EUR 2, "
+    "JPY 0, BHD 3; trailing zeros do not count), else 422"
+)
+PERCENT_OUT = "a percentage 0..100 (a decimal string as reported, not money)"
 TODAY_BY_DEFAULT = "the business date it takes effect: not in the future; defaults to today"
 
 
 def effective_date(what: str = TODAY_BY_DEFAULT) -> Any:
     """An optional business date of a command (the tenant's today when left out)."""
-    return Field(default=None, description=what)
+    return Field(default=None, description=f"{what}; within {BUSINESS_DATE_RANGE}")
+
+
+def business_date(what: str) -> Any:
+    """A required business date of a command."""
+    return Field(description=f"{what}; within {BUSINESS_DATE_RANGE}")
 
 
 class Body(RequestBody):
@@ -39,47 +51,51 @@ class Body(RequestBody):
 
 class ProjectCreate(Body):
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
-    name: Text
+    name: Name
     description: Annotated[str, Field(max_length=10_000)] = ""
-    manager: UserId
-    sponsor: UserId
+    manager: UserRef
+    sponsor: UserRef
     methodology: Methodology
-    currency: CurrencyCode
+    currency: CurrencyCode = Field(
+        description="an ISO 4217 code with a minor unit (EUR, JPY, BHD ...); 422 otherwise"
+    )
     flagged_large: bool = False
 
 
 class BaselineCreate(Body):
-    budget_at_completion: PositiveAmount
-    planned_start: date
-    planned_finish: date
-    planned_values: list[PlannedValuePoint] = Field(default_factory=list, max_length=500)
+    budget_at_completion: PositiveAmount = Field(description=MONEY_IN)
+    planned_start: BusinessDate = business_date("the first day of the planned schedule")
+    planned_finish: BusinessDate = business_date("the last day, not before the start")
+    planned_values: list[PlannedValuePoint] = Field(
+        default_factory=list, max_length=500, description=f"planned_value: {MONEY_IN}"
+    )
     reason: Reason = ""
-    effective_on: date | None = effective_date(
+    effective_on: BusinessDate | None = effective_date(
         "the day the baseline comes into force: not in the future, not before the previous "
         "baseline's, once started not before the actual start; defaults to today"
     )
 
 
 class DatedRequest(Body):
-    effective_on: date | None = effective_date()
+    effective_on: BusinessDate | None = effective_date()
 
 
 class StartRequest(Body):
-    actual_start: date | None = effective_date(
+    actual_start: BusinessDate | None = effective_date(
         "not in the future, not after a cost already recorded; defaults to today"
     )
 
 
 class DatedReasonRequest(Body):
-    reason: LongText
-    effective_on: date | None = effective_date(
+    reason: Prose
+    effective_on: BusinessDate | None = effective_date(
         "the business date it takes effect: not in the future nor before the project's last "
         "lifecycle change; defaults to today"
     )
 
 
 class CompleteRequest(Body):
-    actual_finish: date | None = effective_date(
+    actual_finish: BusinessDate | None = effective_date(
         "not in the future nor before the project's last lifecycle change; defaults to today"
     )
 
@@ -88,98 +104,106 @@ class CloseRequest(Body):
     no_lessons_reason: Reason | None = Field(
         default=None, description="required when the project has no lessons learned"
     )
-    effective_on: date | None = effective_date(
+    effective_on: BusinessDate | None = effective_date(
         "not in the future nor before the project ended; defaults to today"
     )
 
 
 class ProgressCreate(Body):
     percent_complete: Percent
-    as_of: date | None = effective_date("between the actual start and today; defaults to today")
+    as_of: BusinessDate | None = effective_date(
+        "between the actual start and today; defaults to today"
+    )
 
 
 class CostCreate(Body):
-    amount: PositiveAmount
-    incurred_on: date = Field(description="between the actual start (once started) and today")
-    category: Text
+    amount: PositiveAmount = Field(description=MONEY_IN)
+    incurred_on: BusinessDate = business_date("between the actual start (once started) and today")
+    category: Name
     description: Reason = ""
 
 
 class MilestoneCreate(Body):
-    name: Text
-    due_date: date
+    name: Name
+    due_date: BusinessDate = business_date("the day it is due")
 
 
 class MilestoneAchieve(Body):
-    achieved_on: date | None = effective_date(
+    achieved_on: BusinessDate | None = effective_date(
         "between the actual start and today; defaults to today"
     )
 
 
 class RiskCreate(Body):
-    title: Text
+    title: Name
     probability: Probability
-    impact: NonNegativeAmount
-    owner: UserId
+    impact: NonNegativeAmount = Field(description=MONEY_IN)
+    owner: UserRef
 
 
 class RiskClose(Body):
-    resolution: LongText
+    resolution: Prose
 
 
 class StatusReportCreate(Body):
     schedule: Rag
     cost: Rag
     scope: Rag
-    summary: LongText
+    summary: Prose
 
 
 class LessonCreate(Body):
-    category: Text
-    what_happened: LongText
-    recommendation: LongText
+    category: Name
+    what_happened: Prose
+    recommendation: Prose
 
 
 class OfficeCreate(Body):
-    lead: UserId
+    lead: UserRef
     reporting_cadence_days: Annotated[int, Field(ge=1, le=366)]
     charter: Annotated[str, Field(max_length=20_000)] = ""
-    established_on: date | None = effective_date()
+    established_on: BusinessDate | None = effective_date()
 
 
 class DisbandRequest(Body):
-    reason: LongText
-    disbanded_on: date | None = effective_date(
+    reason: Prose
+    disbanded_on: BusinessDate | None = effective_date(
         "not in the future nor before the office was established; defaults to today"
     )
 
 
 class StaffAssign(Body):
-    user_id: UserId
-    role: Text
+    user_id: UserRef
+    role: Name
 
 
 class OfficeReportCreate(Body):
     kind: OfficeReportKind
-    period_end: date
-    summary: LongText
+    period_end: BusinessDate = business_date("the last day of the period it reports on")
+    summary: Prose
     metrics: dict[Annotated[str, Field(min_length=1, max_length=100)], Amount] = Field(
         default_factory=dict, max_length=100
     )
 
 
 class DocumentCreate(Body):
-    title: Text
-    kind: Text
-    link: Annotated[str, Field(min_length=1, max_length=2000)]
+    title: Name
+    kind: Name
+    link: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(not_blank)]
+
+
+class PlannedValueRead(BaseModel):
+    date: date
+    planned_value: CanonicalAmount
+    label: str
 
 
 class BaselineRead(BaseModel):
     number: int
-    budget_at_completion: Decimal
+    budget_at_completion: CanonicalAmount
     planned_start: date
     planned_finish: date
-    planned_values: list[PlannedValuePoint]
+    planned_values: list[PlannedValueRead]
     reason: str
     effective_on: date
 
@@ -194,8 +218,8 @@ class MilestoneRead(BaseModel):
 class RiskRead(BaseModel):
     risk_id: UUID
     title: str
-    probability: Decimal
-    impact: Decimal
+    probability: Decimal = Field(description="0..1 (a decimal string as given, not money)")
+    impact: CanonicalAmount
     owner: str
     open: bool
     resolution: str | None
@@ -227,9 +251,9 @@ class ProjectRead(BaseModel):
     approved_on: date | None
     actual_start: date | None
     actual_finish: date | None
-    percent_complete: Decimal
+    percent_complete: Decimal = Field(description=PERCENT_OUT)
     progress_as_of: date | None
-    actual_cost: Decimal
+    actual_cost: CanonicalAmount
     milestones: list[MilestoneRead]
     risks: list[RiskRead]
     last_status_report: StatusRead | None
@@ -247,9 +271,14 @@ class ProjectSummary(BaseModel):
     status: ProjectStatus
     manager: str
     large: bool
-    budget_at_completion: Decimal | None
+    budget_at_completion: Decimal | None = Field(description=CANONICAL_MONEY)
     currency: str
     version: int
+
+    @field_serializer("budget_at_completion")
+    def _canonical_budget(self, budget: Decimal | None) -> str | None:
+        """The list row's amount (stored with 4 decimals) as the canonical string."""
+        return None if budget is None else canonical(budget, self.currency)
 
 
 class ProjectPage(BaseModel):

@@ -1,22 +1,31 @@
-"""Aggregates to response bodies."""
+"""Aggregates to response bodies. Every amount is the canonical string of the project's
+currency (`pmo_shared.domain.values.canonical`: exactly its ISO 4217 minor unit of decimals)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from pmo_shared.domain.values import canonical
 from project_svc.api import schemas
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 from project_svc.domain.project_state import Baseline
 
 
-def _baseline(b: Baseline) -> schemas.BaselineRead:
+def _baseline(b: Baseline, currency: str) -> schemas.BaselineRead:
     return schemas.BaselineRead(
         number=b.number,
-        budget_at_completion=b.budget_at_completion,
+        budget_at_completion=canonical(b.budget_at_completion, currency),
         planned_start=b.planned_start,
         planned_finish=b.planned_finish,
-        planned_values=list(b.planned_values),
+        planned_values=[
+            schemas.PlannedValueRead(
+                date=point.date,
+                planned_value=canonical(point.planned_value, currency),
+                label=point.label,
+            )
+            for point in b.planned_values
+        ],
         reason=b.reason,
         effective_on=b.effective_on,
     )
@@ -39,15 +48,15 @@ def project_read(p: Project, *, large_threshold: Decimal) -> schemas.ProjectRead
         large=p.is_large(large_threshold),
         status=p.status,
         status_since=p.status_since,
-        baseline=_baseline(p.baseline) if p.baseline else None,
-        baselines=[_baseline(b) for b in p.baselines],
+        baseline=_baseline(p.baseline, p.currency) if p.baseline else None,
+        baselines=[_baseline(b, p.currency) for b in p.baselines],
         approved_by=p.approved_by,
         approved_on=p.approved_on,
         actual_start=p.actual_start,
         actual_finish=p.actual_finish,
         percent_complete=p.percent_complete,
         progress_as_of=p.progress_as_of,
-        actual_cost=p.actual_cost,
+        actual_cost=canonical(p.actual_cost, p.currency),
         milestones=[
             schemas.MilestoneRead(
                 milestone_id=mid, name=m.name, due_date=m.due_date, achieved_on=m.achieved_on
@@ -59,7 +68,7 @@ def project_read(p: Project, *, large_threshold: Decimal) -> schemas.ProjectRead
                 risk_id=rid,
                 title=r.title,
                 probability=r.probability,
-                impact=r.impact,
+                impact=canonical(r.impact, p.currency),
                 owner=r.owner,
                 open=r.resolution is None,
                 resolution=r.resolution,

@@ -11,35 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Generic, TypeVar
 from uuid import UUID
 
-from pmo_shared.application.handlers import Command
+from pmo_shared.application.handlers import Added, Command
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 from project_svc.domain.values import Methodology, PlannedValuePoint, Rag
 
-A = TypeVar("A", Project, ProjectOffice)
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    """A created (or, for a repeated Idempotency-Key, the first created) project."""
-
-    project: Project
-    replayed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Added(Generic[A]):
-    """What a command added to an aggregate (a cost, a risk, a report ...): its id."""
-
-    aggregate: A
-    id: UUID
-
 
 @dataclass(frozen=True, kw_only=True)
-class ProposeProject(Command[Proposal]):
+class ProposeProject(Command[Project]):
     code: str
     name: str
     manager: str
@@ -48,7 +29,6 @@ class ProposeProject(Command[Proposal]):
     currency: str
     description: str = ""
     flagged_large: bool = False
-    idempotency_key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,9 +12,9 @@ from typing import TypeVar
 from uuid import UUID, uuid4
 
 from pmo_shared.application.caller import Caller, Role
+from pmo_shared.application.duties import Parties, require_may_approve
 from pmo_shared.application.errors import AggregateNotFoundError, ForbiddenError
-from pmo_shared.application.handlers import CommandContext, CommandHandlers
-from pmo_shared.application.idempotency import request_hash
+from pmo_shared.application.handlers import Added, CommandContext, CommandHandlers
 from pmo_shared.application.unit_of_work import UnitOfWork
 from project_svc.application import commands as c
 from project_svc.application.ports import ProjectRows
@@ -40,30 +40,14 @@ handles = HANDLERS.handles
 
 # -- projects ----------------------------------------------------------------------------------
 @handles(c.ProposeProject)
-async def propose_project(cmd: c.ProposeProject, ctx: Context) -> c.Proposal:
-    """Propose a project; a repeated Idempotency-Key gives the first result."""
+async def propose_project(cmd: c.ProposeProject, ctx: Context) -> Project:
+    """Propose a project."""
     ctx.caller.require_role(Role.PMO, Role.PROJECT_MANAGER)
     if not ctx.caller.has_role(Role.PMO) and cmd.manager != ctx.caller.subject:
         raise ForbiddenError("a project manager may only propose projects they manage")
-    details = {f.name: getattr(cmd, f.name) for f in fields(cmd) if f.name != "idempotency_key"}
-    fingerprint = request_hash(details)
-    if cmd.idempotency_key is not None:
-        earlier = await ctx.uow.idempotency.recall(
-            tenant_id=ctx.caller.tenant, key=cmd.idempotency_key, request_hash=fingerprint
-        )
-        if earlier is not None:
-            return c.Proposal(await project_of(ctx.uow, UUID(earlier["project_id"])), True)
-    project = Project.propose(uuid4(), **details)
+    project = Project.propose(uuid4(), **{f.name: getattr(cmd, f.name) for f in fields(cmd)})
     await ctx.save(project)
-    if cmd.idempotency_key is not None:
-        await ctx.uow.idempotency.remember(
-            tenant_id=ctx.caller.tenant,
-            key=cmd.idempotency_key,
-            request_hash=fingerprint,
-            status_code=201,
-            response={"project_id": str(project.id)},
-        )
-    return c.Proposal(project, replayed=False)
+    return project
 
 
 @handles(c.BaselineProject)
@@ -90,13 +74,15 @@ async def baseline_project(cmd: c.BaselineProject, ctx: Context) -> Project:
 
 @handles(c.ApproveProject)
 async def approve_project(cmd: c.ApproveProject, ctx: Context) -> Project:
-    """Approve a baselined proposal (as of today unless an earlier date is given)."""
-    when, today, by = cmd.effective_on or ctx.today, ctx.today, ctx.caller.subject
-    return (
-        await _on_project(
-            cmd, ctx, lambda p: p.approve(approved_by=by, effective_on=when, today=today)
-        )
-    )[0]
+    """Approve a baselined proposal (as of today unless an earlier date is given): the PMO or
+    the project's sponsor may, never its proposer or manager (`require_approver`)."""
+    project = await ctx.uow.get(Project, cmd.project_id, expected_version=cmd.expected_version)
+    await require_approver(ctx, project)
+    project.approve(
+        approved_by=ctx.caller.subject, effective_on=cmd.effective_on or ctx.today, today=ctx.today
+    )
+    await ctx.save(project)
+    return project
 
 
 @handles(c.StartProject)
@@ -175,9 +161,9 @@ async def report_progress(cmd: c.ReportProgress, ctx: Context) -> Project:
 
 
 @handles(c.RecordCost)
-async def record_cost(cmd: c.RecordCost, ctx: Context) -> c.Added[Project]:
+async def record_cost(cmd: c.RecordCost, ctx: Context) -> Added[Project]:
     """Record an actual cost."""
-    return c.Added(
+    return Added(
         *await _on_project(
             cmd,
             ctx,
@@ -193,9 +179,9 @@ async def record_cost(cmd: c.RecordCost, ctx: Context) -> c.Added[Project]:
 
 
 @handles(c.AddMilestone)
-async def add_milestone(cmd: c.AddMilestone, ctx: Context) -> c.Added[Project]:
+async def add_milestone(cmd: c.AddMilestone, ctx: Context) -> Added[Project]:
     """Plan a milestone."""
-    return c.Added(
+    return Added(
         *await _on_project(
             cmd, ctx, lambda p: p.add_milestone(name=cmd.name, due_date=cmd.due_date)
         )
@@ -216,9 +202,9 @@ async def achieve_milestone(cmd: c.AchieveMilestone, ctx: Context) -> Project:
 
 
 @handles(c.RaiseRisk)
-async def raise_risk(cmd: c.RaiseRisk, ctx: Context) -> c.Added[Project]:
+async def raise_risk(cmd: c.RaiseRisk, ctx: Context) -> Added[Project]:
     """Raise a risk."""
-    return c.Added(
+    return Added(
         *await _on_project(
             cmd,
             ctx,
@@ -238,9 +224,9 @@ async def close_risk(cmd: c.CloseRisk, ctx: Context) -> Project:
 
 
 @handles(c.SubmitStatusReport)
-async def submit_status_report(cmd: c.SubmitStatusReport, ctx: Context) -> c.Added[Project]:
+async def submit_status_report(cmd: c.SubmitStatusReport, ctx: Context) -> Added[Project]:
     """Submit a status report (schedule, cost and scope RAG with a summary)."""
-    return c.Added(
+    return Added(
         *await _on_project(
             cmd,
             ctx,
@@ -252,9 +238,9 @@ async def submit_status_report(cmd: c.SubmitStatusReport, ctx: Context) -> c.Add
 
 
 @handles(c.LearnLesson)
-async def learn_lesson(cmd: c.LearnLesson, ctx: Context) -> c.Added[Project]:
+async def learn_lesson(cmd: c.LearnLesson, ctx: Context) -> Added[Project]:
     """Record a lesson learned."""
-    return c.Added(
+    return Added(
         *await _on_project(
             cmd,
             ctx,
@@ -303,9 +289,9 @@ async def release_office_staff(cmd: c.ReleaseOfficeStaff, ctx: Context) -> Proje
 
 
 @handles(c.PublishOfficeReport)
-async def publish_office_report(cmd: c.PublishOfficeReport, ctx: Context) -> c.Added[ProjectOffice]:
+async def publish_office_report(cmd: c.PublishOfficeReport, ctx: Context) -> Added[ProjectOffice]:
     """Publish a status, financial, risk or metrics report."""
-    return c.Added(
+    return Added(
         *await _on_office(
             cmd,
             ctx,
@@ -317,9 +303,9 @@ async def publish_office_report(cmd: c.PublishOfficeReport, ctx: Context) -> c.A
 
 
 @handles(c.FileOfficeDocument)
-async def file_office_document(cmd: c.FileOfficeDocument, ctx: Context) -> c.Added[ProjectOffice]:
+async def file_office_document(cmd: c.FileOfficeDocument, ctx: Context) -> Added[ProjectOffice]:
     """File a document (title, kind, link)."""
-    return c.Added(
+    return Added(
         *await _on_office(
             cmd, ctx, lambda o: o.file_document(title=cmd.title, kind=cmd.kind, link=cmd.link)
         )
@@ -362,6 +348,18 @@ def require_manager(caller: Caller, project: Project) -> None:
     if project.manager == caller.subject and caller.has_role(Role.PROJECT_MANAGER):
         return
     raise ForbiddenError("only the PMO and the project's manager may change this project")
+
+
+async def require_approver(ctx: Context, project: Project) -> None:
+    """The kernel's segregation of duties (`pmo_shared.application.duties`) for a project: its
+    proposer is the actor of its `ProjectProposed` event (envelope metadata, read from the
+    store), its manager and sponsor are the project's."""
+    parties = Parties(
+        proposer=await ctx.uow.creator_of(project.id),
+        manager=project.manager,
+        sponsor=project.sponsor,
+    )
+    require_may_approve(ctx.caller, parties, what=f"project {project.code}")
 
 
 async def _on_project(

@@ -65,3 +65,13 @@ async def project_office(bus: Bus, caller: Caller, project_id: UUID) -> ProjectO
     async with bus.reading(caller) as uow:
         await project_of(uow, project_id)
         return await latest_office_of(uow, project_id)
+
+
+async def office_history(bus: Bus, caller: Caller, project_id: UUID) -> list[EventEnvelope]:
+    """The events of the project's live office, or else its last one: the office's audit
+    trail; 404 if the tenant has no such project or it never had an office."""
+    async with bus.reading(caller) as uow:
+        await project_of(uow, project_id)
+        office = await latest_office_of(uow, project_id)
+        recorded = await uow.events.read_stream(stream_id=office.id, tenant_id=caller.tenant)
+    return [r.envelope for r in recorded]

@@ -11,6 +11,10 @@ tenant's):
   follows; only the actual start may precede the approval (work often starts first);
 - a re-baseline takes effect no earlier than the baseline it replaces, and once the project has
   started, not before the actual start.
+
+Money: the currency is an ISO 4217 code with a minor unit, and every amount (budget at
+completion, planned values, costs, risk impacts) has at most that many decimal places (EUR 2,
+JPY 0); it is recorded at exactly that exponent (`pmo_shared.domain.values.check_amount`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pmo_shared.domain.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from pmo_shared.domain.values import check_amount, minor_unit
 from project_svc.domain import events as ev
 from project_svc.domain.project_state import Milestone, ProjectState
 from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
@@ -54,7 +59,8 @@ class Project(ProjectState):
         currency: str,
         flagged_large: bool,
     ) -> Project:
-        """Propose a new project."""
+        """Propose a new project in an ISO 4217 currency that has a minor unit."""
+        minor_unit(currency)
         project = cls(project_id)
         project.record(
             ev.ProjectProposed(
@@ -87,6 +93,8 @@ class Project(ProjectState):
         self._require("baseline", OPEN)
         if self.status in UNDERWAY and not reason.strip():
             raise InvalidValueError("re-baselining an active or on-hold project needs a reason")
+        budget_at_completion = self._money(budget_at_completion, "budget at completion")
+        planned_values = tuple(self._planned_value(point) for point in planned_values)
         _check_schedule(planned_start, planned_finish, planned_values, budget_at_completion)
         not_future(effective_on, today, "baseline effective date")
         self._not_before_start(effective_on, "baseline effective date")
@@ -180,6 +188,7 @@ class Project(ProjectState):
         self._require("record a cost", (S.APPROVED, S.ACTIVE, S.ON_HOLD, S.COMPLETED))
         not_future(incurred_on, today, "cost date")
         self._not_before_start(incurred_on, "cost date")
+        amount = self._money(amount, "cost amount")
         cost_id = uuid4()
         self.record(
             ev.CostRecorded(
@@ -214,6 +223,7 @@ class Project(ProjectState):
     def raise_risk(self, *, title: str, probability: Decimal, impact: Decimal, owner: str) -> UUID:
         """Identify a risk; returns its id."""
         self._require("raise a risk", OPEN)
+        impact = self._money(impact, "risk impact")
         risk_id = uuid4()
         self.record(
             ev.RiskRaised(
@@ -265,6 +275,14 @@ class Project(ProjectState):
                 current_state=self.status.value,
                 allowed_from=tuple(s.value for s in allowed),
             )
+
+    def _money(self, amount: Decimal, what: str) -> Decimal:
+        """`amount` at the project currency's minor unit; more decimals are refused (422)."""
+        return check_amount(amount, self.currency, what=what)
+
+    def _planned_value(self, point: PlannedValuePoint) -> PlannedValuePoint:
+        value = self._money(point.planned_value, f"planned value of {point.date}")
+        return point.model_copy(update={"planned_value": value})
 
     def _not_before_start(self, when: date, what: str) -> None:
         if self.actual_start is not None and when < self.actual_start:

@@ -6,6 +6,10 @@ import uuid
 from typing import Any
 
 import httpx
+import jwt
+
+from pmo_shared.testing import required_env
+from pmo_shared.web.auth import issue_dev_token
 
 PROPOSAL: dict[str, Any] = {
     "name": "Payroll upgrade",
@@ -22,12 +26,27 @@ BASELINE = {
 }
 
 
+PROPOSER = "pmo-paula"
+"""Who proposes the projects of these tests: not the client's PMO user, who approves them
+(nobody approves their own proposal)."""
+
+
+def as_user(client: httpx.AsyncClient, sub: str, *roles: str) -> dict[str, str]:
+    """The Authorization header of user `sub` with `roles` in the tenant of `client`'s token."""
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    tenant = jwt.decode(token, options={"verify_signature": False})["tenant"]
+    mine = issue_dev_token(required_env("JWT_SECRET"), sub=sub, tenant=tenant, roles=roles)
+    return {"Authorization": f"Bearer {mine}"}
+
+
 def code() -> str:
     return f"P-{uuid.uuid4().hex[:8]}"
 
 
 async def propose(api: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
-    response = await api.post("/v1/projects", json={**PROPOSAL, "code": code(), **overrides})
+    """A project proposed by `PROPOSER`, so that `api` (the PMO) may approve it."""
+    body = {**PROPOSAL, "code": code(), **overrides}
+    response = await api.post("/v1/projects", json=body, headers=as_user(api, PROPOSER, "pmo"))
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body

@@ -10,7 +10,7 @@ import pytest
 
 from pmo_shared.testing import TokenFor
 
-from .flows import PROPOSAL, code, post, propose
+from .flows import BASELINE, PROPOSAL, code, post, propose
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +129,41 @@ async def test_the_office_lead_may_report_but_not_disband(
         disband = await lead.post(f"{p}/office/disband", json={"reason": "bored"})
     assert report.status_code == 201
     assert disband.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("sub", "role", "status"),
+    [
+        ("pm-ann", "project_manager", 403),  # proposed and manages it
+        ("pmo-paula", "pmo", 403),  # proposed it
+        ("cfo-bob", "portfolio_manager", 200),  # its sponsor, with a role that acts
+        ("cfo-bob", "viewer", 403),  # its sponsor, but a viewer only reads
+        ("pmo-carol", "pmo", 200),  # the PMO, not otherwise involved
+        ("pm-dan", "project_manager", 403),  # not involved and no authority
+    ],
+)
+async def test_nobody_approves_their_own_project(
+    api: httpx.AsyncClient,
+    project_url: str,
+    token_for: TokenFor,
+    tenant: str,
+    sub: str,
+    role: str,
+    status: int,
+) -> None:
+    if sub == "pmo-paula":  # the PMO's Paula proposes it for Ann (`flows.propose`)
+        project_id = (await propose(api))["project_id"]
+        await post(api, f"/v1/projects/{project_id}/baseline", BASELINE)
+    else:  # Ann proposes and baselines her own project
+        ann = {"Authorization": f"Bearer {token_for(tenant, 'project_manager', sub='pm-ann')}"}
+        async with httpx.AsyncClient(base_url=project_url, headers=ann) as manager:
+            proposal = await post(manager, "/v1/projects", {**PROPOSAL, "code": code()})
+            project_id = proposal["project_id"]
+            await post(manager, f"/v1/projects/{project_id}/baseline", BASELINE)
+    headers = {"Authorization": f"Bearer {token_for(tenant, role, sub=sub)}"}
+    async with httpx.AsyncClient(base_url=project_url, headers=headers) as approver:
+        response = await approver.post(f"/v1/projects/{project_id}/approve")
+
+    assert response.status_code == status, response.text
+    if status == 403:
+        assert response.headers["content-type"] == "application/problem+json"

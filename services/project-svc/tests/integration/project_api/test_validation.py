@@ -24,6 +24,9 @@ async def test_malformed_json_is_400(api: httpx.AsyncClient) -> None:
         ({"currency": "euro"}, "currency"),
         ({"methodology": "chaos"}, "methodology"),
         ({"code": ""}, "code"),
+        ({"name": "   "}, "name"),
+        ({"manager": " \t"}, "manager"),
+        ({"sponsor": ""}, "sponsor"),
         ({"unexpected": 1}, "unexpected"),
     ],
 )
@@ -67,3 +70,24 @@ async def test_unknown_project_and_parts_are_404(api: httpx.AsyncClient) -> None
         f"/v1/projects/{project_id}/cancel", json={"reason": "x"}, headers={"If-Match": "yesterday"}
     )
     assert bad_if_match.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("milestones", {"name": "  ", "due_date": "2026-06-30"}, "name"),
+        ("risks", {"title": " ", "probability": "0.5", "impact": "10", "owner": "x"}, "title"),
+        ("risks", {"title": "Vendor", "probability": "0.5", "impact": "10", "owner": " "}, "owner"),
+        ("hold", {"reason": "   "}, "reason"),
+        ("office", {"lead": "  ", "reporting_cadence_days": 7}, "lead"),
+    ],
+)
+async def test_blank_names_and_reasons_are_422(
+    api: httpx.AsyncClient, path: str, body: dict[str, object], field: str
+) -> None:
+    project_id = (await propose(api, flagged_large=True))["project_id"]
+
+    response = await api.post(f"/v1/projects/{project_id}/{path}", json=body)
+
+    assert response.status_code == 422, response.text
+    assert [e["loc"][-1] for e in response.json()["errors"]] == [field]

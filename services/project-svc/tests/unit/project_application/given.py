@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from pmo_shared.application.caller import Caller, Principal, Role
-from pmo_shared.application.handlers import Command, CommandBus
+from pmo_shared.application.handlers import Command, CommandBus, Outcome
+from pmo_shared.application.idempotency import IdempotentRequest
 from pmo_shared.application.unit_of_work import InMemoryUnitsOfWork
 from pmo_shared.domain.events import EventEnvelope
 from project_svc.application import commands as c
@@ -35,12 +36,14 @@ def caller(subject: str, *roles: Role, tenant: str = TENANT) -> Caller:
     return Caller(Principal(subject, tenant, frozenset(roles)), correlation_id=f"corr-{subject}")
 
 
-PMO = caller("pmo-carol", Role.PMO)
+PMO = caller("pmo-carol", Role.PMO)  # approves the projects made by `proposed`
+PROPOSER = caller("pmo-paula", Role.PMO)  # proposes them: nobody approves their own proposal
 ANN = caller("pm-ann", Role.PROJECT_MANAGER)  # manages the projects made by `propose`
 DAN = caller("pm-dan", Role.PROJECT_MANAGER)  # another project manager
 VIEWER = caller("viewer-vic", Role.VIEWER)
 LEAD = caller("po-lead", Role.VIEWER)  # leads the offices made by `establish_office`
 OUTSIDER = caller("pmo-olga", Role.PMO, tenant=OTHER_TENANT)
+OUTSIDE_PROPOSER = caller("pmo-oscar", Role.PMO, tenant=OTHER_TENANT)  # proposes for Olga
 
 
 @dataclass
@@ -54,7 +57,11 @@ class World:
     def new(cls) -> World:
         units = project_units(THRESHOLD)
         bus: CommandBus[Any, ProjectPolicy] = CommandBus(
-            HANDLERS, units, config=ProjectPolicy(THRESHOLD), clock=lambda _tenant: TODAY
+            HANDLERS,
+            units,
+            config=ProjectPolicy(THRESHOLD),
+            clock=lambda _tenant: TODAY,
+            aggregates=(Project, ProjectOffice),
         )
         return cls(bus, units)
 
@@ -70,6 +77,13 @@ class World:
     async def run(self, command: Command[R], by: Caller = PMO) -> R:
         """When `by` sends `command`."""
         return await self.bus.execute(command, by)
+
+    async def propose(
+        self, command: c.ProposeProject, by: Caller = PMO, *, key: str | None = None
+    ) -> Outcome[Project]:
+        """When `by` proposes (with an Idempotency-Key, as `POST /v1/projects` sends it)."""
+        request = None if key is None else IdempotentRequest(key=key, route="POST /v1/projects")
+        return await self.bus.run(command, by, idempotency=request)
 
     def events(self, stream_id: UUID | None = None) -> list[EventEnvelope]:
         """The committed events (of one stream), in position order."""
@@ -112,8 +126,9 @@ def baseline_command(project_id: UUID, bac: str = "100000", **more: Any) -> c.Ba
 
 
 async def proposed(world: World, **overrides: Any) -> Project:
-    """Given a project proposed by the PMO (managed by Ann unless `manager` says otherwise)."""
-    return (await world.run(propose_command(**overrides))).project
+    """Given a project proposed by the PMO's Paula (managed by Ann unless `manager` says
+    otherwise), so that the PMO's Carol may approve it."""
+    return await world.run(propose_command(**overrides), by=PROPOSER)
 
 
 async def active(world: World, *, bac: str = "100000", **overrides: Any) -> Project:

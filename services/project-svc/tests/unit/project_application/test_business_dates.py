@@ -15,6 +15,7 @@ from project_svc.application import commands as c
 from project_svc.application.handlers import HANDLERS, ProjectPolicy
 
 from .given import (
+    OUTSIDE_PROPOSER,
     OUTSIDER,
     PMO,
     THRESHOLD,
@@ -114,7 +115,7 @@ async def test_today_is_the_tenants_in_its_time_zone() -> None:
     world = World(bus, units)
 
     in_berlin = await proposed(world)
-    in_new_york = (await world.run(propose_command(), by=OUTSIDER)).project
+    in_new_york = await world.run(propose_command(), by=OUTSIDE_PROPOSER)
     for project, who in ((in_berlin, PMO), (in_new_york, OUTSIDER)):
         await world.run(baseline_command(project.id), by=who)
 

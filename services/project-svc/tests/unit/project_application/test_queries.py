@@ -19,10 +19,12 @@ from .given import (
     DAN,
     OUTSIDER,
     PMO,
+    PROPOSER,
     VIEWER,
     World,
     active,
     baseline_command,
+    establish_office,
     large_with_office,
     propose_command,
     proposed,
@@ -167,7 +169,7 @@ async def test_the_history_is_the_projects_events_in_order(world: World) -> None
         ("ProjectApproved", 3),
         ("ProjectStarted", 4),
     ]  # not the office's
-    assert {e.actor for e in history} == {PMO.subject}
+    assert {e.actor for e in history} == {PROPOSER.subject, PMO.subject}
 
 
 async def test_the_history_of_an_unknown_project_is_not_found(world: World) -> None:
@@ -182,6 +184,44 @@ async def test_the_history_of_another_tenants_project_is_not_found(world: World)
 
     with pytest.raises(AggregateNotFoundError):
         await queries.project_history(world.bus, OUTSIDER, project.id)
+
+
+# -- the office's audit trail ------------------------------------------------------------------
+async def test_the_office_history_is_the_latest_offices_events_in_order(world: World) -> None:
+    project, first = await large_with_office(world)
+    await world.run(c.AssignOfficeStaff(project_id=project.id, user_id="ana-lyst", role="analyst"))
+    await world.run(c.DisbandOffice(project_id=project.id, reason="merged into the PMO"))
+
+    history = await queries.office_history(world.bus, VIEWER, project.id)
+
+    assert [(e.event_type, e.stream_version, e.stream_id) for e in history] == [
+        ("ProjectOfficeEstablished", 1, first.id),
+        ("OfficeStaffAssigned", 2, first.id),
+        ("ProjectOfficeDisbanded", 3, first.id),
+    ]  # not the project's
+    second = await establish_office(world, project.id)
+    latest = await queries.office_history(world.bus, VIEWER, project.id)
+    assert [(e.event_type, e.stream_id) for e in latest] == [
+        ("ProjectOfficeEstablished", second.id)
+    ]
+
+
+async def test_no_office_history_without_an_office(world: World) -> None:
+    project = await active(world)
+
+    with pytest.raises(AggregateNotFoundError, match="Project Office of project"):
+        await queries.office_history(world.bus, VIEWER, project.id)
+
+
+async def test_the_office_history_of_an_unknown_or_another_tenants_project_is_not_found(
+    world: World,
+) -> None:
+    project, _office = await large_with_office(world)
+
+    with pytest.raises(AggregateNotFoundError, match="project"):
+        await queries.office_history(world.bus, VIEWER, uuid4())
+    with pytest.raises(AggregateNotFoundError):
+        await queries.office_history(world.bus, OUTSIDER, project.id)
 
 
 # -- an office's id is not a project's id ------------------------------------------------------

@@ -4,40 +4,59 @@ but the lessons answers at a status date (`as_of`, business time) as known at an
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
 
+from pmo_shared.domain.values import (
+    BUSINESS_DATE_RANGE,
+    BusinessDate,
+    RecordInstant,
+    canonical,
+    in_business_range,
+)
 from pmo_shared.web.auth import CurrentPrincipal
-from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
+from pmo_shared.web.cursors import (
+    bad_cursor,
+    decode_cursor,
+    decode_cursor_number,
+    encode_cursor,
+    encode_cursor_number,
+)
 from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Reports
 from reporting_svc.application.reports import OfficeReport, ProjectReport, When
 from reporting_svc.domain.chart import render_evm_chart
+from reporting_svc.domain.evm import SeriesPoint
 from reporting_svc.domain.health import Rag
+from reporting_svc.readmodel.dates import iso_date
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 AsOf = Annotated[
-    date | None,
+    BusinessDate | None,
     Query(
         description=(
-            "business time: the status date (YYYY-MM-DD). Facts count when their business "
+            "business time: the status date (YYYY-MM-DD, within "
+            f"{BUSINESS_DATE_RANGE}). Facts count when their business "
             "date (progress as_of, cost incurred_on, a baseline's or lifecycle change's "
             "effective_on ...) is on or before it; default the tenant's today"
         )
     ),
 ]
+
+
 KnownAt = Annotated[
-    AwareDatetime | None,
+    RecordInstant | None,
     Query(
         description=(
-            "record time: the instant of knowledge (ISO 8601 with its offset). Only facts "
-            "recorded by then count, as the system knew them; default now"
+            "record time: the instant of knowledge (ISO 8601 with its offset, within "
+            f"{BUSINESS_DATE_RANGE} in UTC). Only facts recorded by then count, as the system "
+            "knew them; default now"
         )
     ),
 ]
@@ -49,6 +68,9 @@ def asked_when(as_of: AsOf = None, known_at: KnownAt = None) -> When:
 
 
 AskedWhen = Annotated[When, Depends(asked_when)]
+ProjectStatus = Literal[
+    "proposed", "approved", "active", "on_hold", "completed", "cancelled", "closed"
+]
 SortKey = Literal[
     "code",
     "name",
@@ -65,6 +87,12 @@ SortKey = Literal[
 ]
 
 
+def shown(amount: Decimal | None, currency: str) -> str | None:
+    """An amount as every response shows it: the canonical string of its currency (exactly
+    its ISO 4217 minor unit of decimals); None stays None."""
+    return None if amount is None else canonical(amount, currency)
+
+
 def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
     """A project report as a response body."""
     m = r.metrics
@@ -77,26 +105,26 @@ def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
         currency=r.currency,
         as_of=m.as_of,
         known_at=r.known_at,
-        bac=m.bac,
-        pv=m.pv,
-        ev=m.ev,
-        ac=m.ac,
-        sv=m.sv,
-        cv=m.cv,
+        bac=shown(m.bac, r.currency),
+        pv=shown(m.pv, r.currency),
+        ev=shown(m.ev, r.currency),
+        ac=shown(m.ac, r.currency),
+        sv=shown(m.sv, r.currency),
+        cv=shown(m.cv, r.currency),
         spi=m.spi,
         cpi=m.cpi,
-        eac=m.eac,
-        eac_atypical=m.eac_atypical,
-        eac_combined=m.eac_combined,
-        etc=m.etc,
-        vac=m.vac,
+        eac=shown(m.eac, r.currency),
+        eac_atypical=shown(m.eac_atypical, r.currency),
+        eac_combined=shown(m.eac_combined, r.currency),
+        etc=shown(m.etc, r.currency),
+        vac=shown(m.vac, r.currency),
         tcpi=m.tcpi,
         percent_complete=m.percent_complete,
         health=schemas.HealthRead(
             schedule=m.health.schedule, cost=m.health.cost, overall=m.health.overall
         ),
         open_risks=r.open_risks,
-        risk_exposure=r.risk_exposure,
+        risk_exposure=shown(r.risk_exposure, r.currency),
         milestones=schemas.MilestoneCounts(**r.milestones),
     )
 
@@ -129,7 +157,7 @@ async def list_project_metrics(
     reports: Reports,
     principal: CurrentPrincipal,
     when: AskedWhen,
-    status: Annotated[QueryText | None, Query()] = None,
+    status: Annotated[ProjectStatus | None, Query(description="the status at the date")] = None,
     health: Rag | None = None,
     manager: Annotated[QueryText | None, Query()] = None,
     sort: SortKey = "code",
@@ -152,17 +180,12 @@ async def list_project_metrics(
     more = start + limit < len(items)
     return schemas.ProjectMetricsPage(
         items=[metrics_read(r) for r in page],
-        next_cursor=encode_cursor(f"o:{start + limit}") if more else None,
+        next_cursor=encode_cursor_number("o", start + limit) if more else None,
     )
 
 
 def _offset(cursor: str | None) -> int:
-    value = decode_cursor(cursor)
-    if value is None:
-        return 0
-    if value.startswith("o:") and value[2:].isdigit():
-        return int(value[2:])
-    raise bad_cursor()
+    return decode_cursor_number(cursor, "o") or 0
 
 
 @router.get("/projects/{project_id}/evm-series", response_model=schemas.EvmSeriesRead)
@@ -174,8 +197,17 @@ async def evm_series(
     return schemas.EvmSeriesRead(
         project_id=project_id,
         currency=report.currency,
-        bac=report.metrics.bac,
-        points=[schemas.SeriesPointRead(date=p.date, pv=p.pv, ev=p.ev, ac=p.ac) for p in series],
+        bac=shown(report.metrics.bac, report.currency),
+        points=[_series_point(p, report.currency) for p in series],
+    )
+
+
+def _series_point(point: SeriesPoint, currency: str) -> schemas.SeriesPointRead:
+    return schemas.SeriesPointRead(
+        date=point.date,
+        pv=shown(point.pv, currency),
+        ev=shown(point.ev, currency),
+        ac=shown(point.ac, currency),
     )
 
 
@@ -209,6 +241,7 @@ def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
         project_name=r.name,
         lead=r.lead,
         state=o.state,
+        working=o.working,
         established_at=r.established_at,
         established_on=r.established_on,
         disbanded_at=r.disbanded_at,
@@ -218,7 +251,7 @@ def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
         lifetime_days=o.lifetime_days,
         staff_count=int(r.staff_count),
         reports_by_kind=dict(r.reports_by_kind),
-        last_report=schemas.LastReportRead(**last) if last else None,
+        last_report=_last_report(last) if last else None,
         documents=int(r.documents),
         reporting_cadence_days=r.reporting_cadence_days,
         reports_expected=o.reports_expected,
@@ -232,12 +265,18 @@ async def project_offices(
     reports: Reports,
     principal: CurrentPrincipal,
     when: AskedWhen,
-    state: Literal["established", "active", "disbanded"] | None = None,
+    state: Literal["established", "disbanded"] | None = None,
+    working: bool | None = None,
 ) -> list[schemas.OfficeLifecycleRead]:
     """Every Project Office of the tenant established by the status date, with its lifecycle
-    state then, newest first."""
+    state then (only those in `state`, only those `working` or not, when given), newest
+    first."""
     offices = await reports.offices(principal.tenant, when=when)
-    return [office_read(o) for o in offices if state is None or o.state == state]
+    return [
+        office_read(o)
+        for o in offices
+        if (state is None or o.state == state) and (working is None or o.working == working)
+    ]
 
 
 @router.get("/project-offices/{project_id}", response_model=schemas.OfficeLifecycleRead)
@@ -262,10 +301,10 @@ async def pmo_overview(
         schemas.RollupRead(
             currency=c,
             project_count=t.project_count,
-            bac=t.bac,
-            pv=t.pv,
-            ev=t.ev,
-            ac=t.ac,
+            bac=shown(t.bac, c),
+            pv=shown(t.pv, c),
+            ev=shown(t.ev, c),
+            ac=shown(t.ac, c),
             spi=t.spi,
             cpi=t.cpi,
         )
@@ -308,13 +347,22 @@ async def lessons(
 
 
 def _lesson_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+    """The (occurred_at, lesson id) after which the next page starts; 400 `bad-cursor` for
+    anything this API did not return (an instant without its offset or out of range too)."""
     value = decode_cursor(cursor)
     if value is None:
         return None
     try:
         at, lesson = value.split("|")
-        return datetime.fromisoformat(at), UUID(lesson)
+        instant = datetime.fromisoformat(at)
+        if instant.tzinfo is None:
+            raise ValueError("the cursor's instant has no offset")
+        return in_business_range(instant), UUID(lesson)
     except ValueError:
-        raise Problem(
-            400, slug="bad-cursor", detail="cursor is not one this API returned"
-        ) from None
+        raise bad_cursor() from None
+
+
+def _last_report(last: dict[str, Any]) -> schemas.LastReportRead:
+    """The last published report of an office, its dates read as PostgreSQL wrote them."""
+    dates = {key: iso_date(last[key]) for key in ("period_end", "published_on")}
+    return schemas.LastReportRead(**{**last, **dates})

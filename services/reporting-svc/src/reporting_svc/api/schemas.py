@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from pmo_shared.domain.values import CanonicalAmount
 from reporting_svc.domain.health import Rag
+
+# Every amount is the canonical string of the project's currency (exactly its ISO 4217 minor
+# unit of decimals); ratios and percentages are not money and keep their own scale.
+Money = CanonicalAmount
+RATIO = "a ratio (not money), a decimal string with 4 decimal places; null when undefined"
+PERCENT = "0..100 (not money), a decimal string with 2 decimal places"
 
 
 class HealthRead(BaseModel):
@@ -33,24 +41,26 @@ class ProjectMetricsRead(BaseModel):
     currency: str
     as_of: date = Field(description="the status date the figures are for (business time)")
     known_at: datetime = Field(description="the instant of knowledge (record time)")
-    bac: Decimal | None
-    pv: Decimal | None
-    ev: Decimal | None
-    ac: Decimal
-    sv: Decimal | None
-    cv: Decimal | None
-    spi: Decimal | None
-    cpi: Decimal | None
-    eac: Decimal | None = Field(description="BAC / CPI")
-    eac_atypical: Decimal | None = Field(description="AC + (BAC - EV)")
-    eac_combined: Decimal | None = Field(description="AC + (BAC - EV) / (CPI x SPI)")
-    etc: Decimal | None = Field(description="EAC - AC")
-    vac: Decimal | None = Field(description="BAC - EAC")
-    tcpi: Decimal | None = Field(description="(BAC - EV) / (BAC - AC)")
-    percent_complete: Decimal
+    bac: Money | None
+    pv: Money | None
+    ev: Money | None
+    ac: Money | None = Field(description="None only when it is too large to be computed")
+    sv: Money | None
+    cv: Money | None
+    spi: Decimal | None = Field(description=f"EV / PV: {RATIO}")
+    cpi: Decimal | None = Field(description=f"EV / AC: {RATIO}")
+    eac: Money | None = Field(description="BAC / CPI")
+    eac_atypical: Money | None = Field(description="AC + (BAC - EV)")
+    eac_combined: Money | None = Field(description="AC + (BAC - EV) / (CPI x SPI)")
+    etc: Money | None = Field(description="EAC - AC")
+    vac: Money | None = Field(description="BAC - EAC")
+    tcpi: Decimal | None = Field(description=f"(BAC - EV) / (BAC - AC): {RATIO}")
+    percent_complete: Decimal = Field(description=PERCENT)
     health: HealthRead
     open_risks: int
-    risk_exposure: Decimal = Field(description="sum of probability x impact of open risks")
+    risk_exposure: Money | None = Field(
+        description="sum of probability x impact of open risks (None if too large to compute)"
+    )
     milestones: MilestoneCounts
 
 
@@ -61,15 +71,15 @@ class ProjectMetricsPage(BaseModel):
 
 class SeriesPointRead(BaseModel):
     date: date
-    pv: Decimal | None
-    ev: Decimal | None
-    ac: Decimal
+    pv: Money | None
+    ev: Money | None
+    ac: Money | None
 
 
 class EvmSeriesRead(BaseModel):
     project_id: UUID
     currency: str
-    bac: Decimal | None
+    bac: Money | None
     points: list[SeriesPointRead]
 
 
@@ -87,7 +97,10 @@ class OfficeLifecycleRead(BaseModel):
     project_code: str
     project_name: str
     lead: str
-    state: str = Field(description="established, active (has staff or a report) or disbanded")
+    state: Literal["established", "disbanded"] = Field(
+        description="established or disbanded, as in project-svc"
+    )
+    working: bool = Field(description="live and at work: it has staff or published a report")
     established_at: datetime = Field(description="when it was recorded")
     established_on: date = Field(description="the business date it was established")
     disbanded_at: datetime | None
@@ -108,12 +121,12 @@ class OfficeLifecycleRead(BaseModel):
 class RollupRead(BaseModel):
     currency: str
     project_count: int
-    bac: Decimal
-    pv: Decimal
-    ev: Decimal
-    ac: Decimal
-    spi: Decimal | None = Field(description="sum of EV / sum of PV")
-    cpi: Decimal | None = Field(description="sum of EV / sum of AC")
+    bac: Money | None = Field(description="the sums: None only when too large to compute")
+    pv: Money | None
+    ev: Money | None
+    ac: Money | None
+    spi: Decimal | None = Field(description=f"sum of EV / sum of PV: {RATIO}")
+    cpi: Decimal | None = Field(description=f"sum of EV / sum of AC: {RATIO}")
 
 
 class OverviewRead(BaseModel):

@@ -9,21 +9,35 @@ instant of knowledge (record time: facts recorded by then; default now). Togethe
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from pmo_shared.domain.errors import Refusal
-from reporting_svc.application.supervisor import ProjectionSupervisor
+from pmo_shared.domain.values import money_quantum
 from reporting_svc.domain import evm
 from reporting_svc.domain.health import HealthThresholds
 from reporting_svc.domain.rollup import risk_exposure, rollup
 from reporting_svc.readmodel import queries
+from reporting_svc.readmodel.dates import iso_date
 from reporting_svc.readmodel.queries import Cutoff
+
+log = structlog.get_logger(__name__)
+
+
+class LiveReadModel(Protocol):
+    """Where the reports read: the live generation of the read models (the supervisor)."""
+
+    def live_engine(self) -> AsyncEngine:
+        """The engine of the live generation's schema."""
+        ...
 
 
 class ReportNotFoundError(Refusal):
@@ -74,7 +88,7 @@ class ProjectReport:
     progress: tuple[evm.ProgressPoint, ...]
     costs: tuple[evm.CostPoint, ...]
     open_risks: int
-    risk_exposure: Decimal
+    risk_exposure: Decimal | None
     milestones: dict[str, int]
     known_at: datetime
 
@@ -85,25 +99,50 @@ class OfficeReport:
 
     row: Any
     state: str
+    """`established` or `disbanded`, as project-svc says."""
+    working: bool
+    """Live and at work: it has staff or has published a report."""
     lifetime_days: int
     reports_published: int
     reports_expected: int
     overdue: bool
 
 
+# A stored fact the EVM domain cannot measure with (a schedule finishing before it starts,
+# planned values outside it, a percent beyond 0..100: valid in an event's schema, refused by
+# the domain) leaves out the figures it would feed, never the report: they are None.
+_UNMEASURABLE = (ValueError, ArithmeticError)
+
+
 def _baseline(data: dict[str, Any] | None) -> evm.Baseline | None:
+    """The baseline in force, or None without one or when the EVM cannot measure against it."""
     if data is None:
         return None
-    points = tuple(
-        evm.PlannedPoint(date.fromisoformat(p["date"]), Decimal(p["planned_value"]))
-        for p in data["points"]
-    )
-    return evm.Baseline(
-        budget_at_completion=Decimal(data["bac"]),
-        planned_start=date.fromisoformat(data["start"]),
-        planned_finish=date.fromisoformat(data["finish"]),
-        planned_values=points,
-    )
+    try:
+        points = tuple(
+            evm.PlannedPoint(iso_date(p["date"]), Decimal(p["planned_value"]))
+            for p in data["points"]
+        )
+        return evm.Baseline(
+            budget_at_completion=Decimal(data["bac"]),
+            planned_start=iso_date(data["start"]),
+            planned_finish=iso_date(data["finish"]),
+            planned_values=points,
+        )
+    except _UNMEASURABLE as exc:
+        log.warning("reports.baseline_unmeasurable", number=data.get("number"), reason=str(exc))
+        return None
+
+
+def _progress(rows: Iterable[Sequence[str]]) -> tuple[evm.ProgressPoint, ...]:
+    """The progress reports the EVM can use (a percent outside 0..100 is left out)."""
+    points = []
+    for day, percent in rows:
+        try:
+            points.append(evm.ProgressPoint(iso_date(day), Decimal(percent)))
+        except _UNMEASURABLE:
+            log.warning("reports.progress_unmeasurable", as_of=day, percent=percent)
+    return tuple(points)
 
 
 def status_date(ended_on: date | None, *, asked: date | None, today: date) -> date:
@@ -122,9 +161,10 @@ def project_report(
 ) -> ProjectReport:
     """Figures of one project at the status date `at` from its fact row."""
     baseline = _baseline(row.baseline)
-    progress = tuple(evm.ProgressPoint(date.fromisoformat(d), Decimal(p)) for d, p in row.progress)
-    costs = tuple(evm.CostPoint(date.fromisoformat(d), Decimal(a)) for d, a in row.costs)
+    progress = _progress(row.progress)
+    costs = tuple(evm.CostPoint(iso_date(d), Decimal(a)) for d, a in row.costs)
     risks = [(Decimal(p), Decimal(i)) for p, i in row.open_risks]
+    money = money_quantum(row.currency)  # figures to the currency's ISO 4217 minor unit
     return ProjectReport(
         project_id=row.project_id,
         code=row.code,
@@ -132,38 +172,38 @@ def project_report(
         manager=row.manager,
         currency=row.currency,
         status=row.status,
-        metrics=evm.compute_metrics(baseline, progress, costs, at=at, thresholds=thresholds),
+        metrics=evm.compute_metrics(
+            baseline, progress, costs, at=at, thresholds=thresholds, money=money
+        ),
         baseline=baseline,
         progress=progress,
         costs=costs,
         open_risks=len(risks),
-        risk_exposure=risk_exposure(risks),
+        risk_exposure=risk_exposure(risks, money=money),
         milestones=dict(row.milestones),
         known_at=known_at,
     )
 
 
 def office_report(row: Any, *, on: date) -> OfficeReport:
-    """State, lifetime (in days, from the day it was established) and reporting compliance of
+    """State (`established` or `disbanded`), whether it is working (live, with staff or a
+    report), lifetime (in days, from the day it was established) and reporting compliance of
     one office on the day `on`."""
     end: date = row.disbanded_on or on
     alive_days = max((end - row.established_on).days, 0)
     published = sum(int(n) for n in row.reports_by_kind.values())
-    if row.disbanded_on is not None:
-        state = "disbanded"
-    elif row.staff_events or published:
-        state = "active"
-    else:
-        state = "established"
+    state = "disbanded" if row.disbanded_on is not None else "established"
     last = row.last_report
-    since: date = date.fromisoformat(last["published_on"]) if last else row.established_on
-    overdue = state != "disbanded" and (on - since).days > row.reporting_cadence_days
+    since: date = iso_date(last["published_on"]) if last else row.established_on
+    cadence = max(int(row.reporting_cadence_days), 1)  # at least a day, as the events say
+    overdue = state != "disbanded" and (on - since).days > cadence
     return OfficeReport(
         row=row,
         state=state,
+        working=state == "established" and bool(row.staff_events or published),
         lifetime_days=alive_days,
         reports_published=published,
-        reports_expected=alive_days // row.reporting_cadence_days,
+        reports_expected=alive_days // cadence,
         overdue=overdue,
     )
 
@@ -173,7 +213,7 @@ class ReportService:
 
     def __init__(
         self,
-        supervisor: ProjectionSupervisor,
+        supervisor: LiveReadModel,
         *,
         thresholds: HealthThresholds,
         time_zone_of: Callable[[str], ZoneInfo] = lambda _tenant: ZoneInfo("UTC"),
@@ -216,7 +256,12 @@ class ReportService:
         starts += [p.as_of for p in report.progress] + [c.incurred_on for c in report.costs]
         start = min([*starts, end])
         series = evm.evm_series(
-            report.baseline, report.progress, report.costs, start=start, end=end
+            report.baseline,
+            report.progress,
+            report.costs,
+            start=start,
+            end=end,
+            money=money_quantum(report.currency),
         )
         return report, series
 
@@ -252,7 +297,9 @@ class ReportService:
                 Counter((r.metrics.health.overall or "unknown") for r in reports)
             ),
             "active_project_offices": sum(o.state != "disbanded" for o in offices),
-            "totals": {c: rollup(m) for c, m in sorted(by_currency.items())},
+            "totals": {
+                c: rollup(m, money=money_quantum(c)) for c, m in sorted(by_currency.items())
+            },
             "lessons_by_category": categories,
         }
 

@@ -25,6 +25,7 @@ from pmo_shared.tasks import wait_any
 from reporting_svc.application.offsets import OffsetReader, PartitionOffsets
 from reporting_svc.events import registry
 from reporting_svc.readmodel import generations
+from reporting_svc.readmodel.dates import keep_dates_literal
 from reporting_svc.readmodel.generations import Generation
 from reporting_svc.readmodel.projection import PROJECTION_NAME, ProjectReportsProjection
 from reporting_svc.settings import ReportingSettings
@@ -192,8 +193,10 @@ class ProjectionSupervisor:
         return all(p.committed >= target.get((p.topic, p.partition), 0) for p in partitions)
 
     def _start(self, generation: Generation) -> _Running:
-        engine = create_engine_for(
-            self._settings.database_url, schema=generation.schema_name, pool_size=5
+        engine = keep_dates_literal(
+            create_engine_for(
+                self._settings.database_url, schema=generation.schema_name, pool_size=5
+            )
         )
         runner = ConsumerRunner(
             engine,

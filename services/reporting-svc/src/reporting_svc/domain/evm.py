@@ -1,4 +1,7 @@
-"""Earned-value management (docs/design.md §4): PV, EV, AC, what derives from them, health."""
+"""Earned-value management (docs/design.md §4): PV, EV, AC, what derives from them, health.
+
+Money figures are rounded once, half-even, to `money`: the smallest unit of the project's
+currency (`pmo_shared.domain.values.money_quantum`: 0.01 EUR, 1 JPY, 0.001 BHD)."""
 
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ from itertools import accumulate
 
 from reporting_svc.domain.exact import (
     HUNDRED,
-    MONEY,
     PERCENT,
     RATIO,
     ZERO,
+    computed,
     divide,
     exact,
     rounded,
@@ -130,13 +133,14 @@ def actual_cost(costs: Iterable[CostPoint], at: date) -> Decimal:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Metrics:
-    """Earned-value figures at a date: money to 0.01, indices to 0.0001, None if undefined."""
+    """Earned-value figures at a date: money to the currency's smallest unit, indices to
+    0.0001, None if undefined (or beyond what can be computed)."""
 
     as_of: date
     bac: Decimal | None = None
     pv: Decimal | None = None
     ev: Decimal | None = None
-    ac: Decimal
+    ac: Decimal | None
     sv: Decimal | None = None
     cv: Decimal | None = None
     spi: Decimal | None = None
@@ -159,34 +163,56 @@ def compute_metrics(
     *,
     at: date,
     thresholds: HealthThresholds,
+    money: Decimal,
 ) -> Metrics:
-    """All earned-value figures as of `at`; without a baseline only AC and percent are known."""
-    ac = actual_cost(costs, at)
+    """All earned-value figures as of `at`, money rounded to `money` (the currency's smallest
+    unit); without a baseline only AC and percent are known. Figures whose arithmetic fails
+    (amounts beyond any an event carries) are None."""
+    costs = tuple(costs)
     percent = _percent_lookup(progress)(at)
-    if baseline is None:
-        return Metrics(
-            as_of=at,
-            ac=rounded(ac, MONEY),
-            percent_complete=rounded(percent, PERCENT),
-            health=Health(None, None, None),
+    ac = computed(lambda: actual_cost(costs, at))
+    measured = None
+    if baseline is not None and ac is not None:
+        bac, incurred = baseline.budget_at_completion, ac
+        measured = computed(
+            lambda: _metrics(
+                at,
+                bac=bac,
+                pv=planned_value(baseline, at),
+                ev=bac * percent / HUNDRED,
+                ac=incurred,
+                percent=percent,
+                thresholds=thresholds,
+                money=money,
+            )
         )
-    bac = baseline.budget_at_completion
-    pv, ev = planned_value(baseline, at), bac * percent / HUNDRED
-    return _metrics(at, bac=bac, pv=pv, ev=ev, ac=ac, percent=percent, thresholds=thresholds)
+    # Without a baseline (or one whose figures cannot be computed) AC and percent remain.
+    return measured or Metrics(
+        as_of=at,
+        ac=rounded(ac, money),
+        percent_complete=percent.quantize(PERCENT),  # 0..100: always representable
+        health=Health(None, None, None),
+    )
 
 
 def _forecasts(
-    bac: Decimal, *, ev: Decimal, ac: Decimal, spi: Decimal | None, cpi: Decimal | None
+    bac: Decimal,
+    *,
+    ev: Decimal,
+    ac: Decimal,
+    spi: Decimal | None,
+    cpi: Decimal | None,
+    money: Decimal,
 ) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
-    """EAC = BAC/CPI, EAC = AC + (BAC - EV)/(CPI * SPI), ETC and VAC, rounded to 0.01."""
+    """EAC = BAC/CPI, EAC = AC + (BAC - EV)/(CPI * SPI), ETC and VAC, rounded to `money`."""
     eac = None if cpi is None else divide(bac, cpi)
     combined = divide(bac - ev, None if cpi is None or spi is None else cpi * spi)
     if eac is None:
         etc = vac = None
     else:
-        etc, vac = rounded(eac - ac, MONEY), rounded(bac - eac, MONEY)
-    eac_combined = None if combined is None else rounded(ac + combined, MONEY)
-    return rounded(eac, MONEY), eac_combined, etc, vac
+        etc, vac = rounded(eac - ac, money), rounded(bac - eac, money)
+    eac_combined = None if combined is None else rounded(ac + combined, money)
+    return rounded(eac, money), eac_combined, etc, vac
 
 
 def _metrics(
@@ -198,41 +224,43 @@ def _metrics(
     ac: Decimal,
     percent: Decimal,
     thresholds: HealthThresholds,
+    money: Decimal,
 ) -> Metrics:
     spi, cpi = divide(ev, pv), divide(ev, ac)
-    eac, eac_combined, etc, vac = _forecasts(bac, ev=ev, ac=ac, spi=spi, cpi=cpi)
+    eac, eac_combined, etc, vac = _forecasts(bac, ev=ev, ac=ac, spi=spi, cpi=cpi, money=money)
     # Health rates the indices as shown, so a displayed 0.9500 is never amber.
     spi_shown, cpi_shown = rounded(spi, RATIO), rounded(cpi, RATIO)
     schedule, cost = rag(spi_shown, thresholds), rag(cpi_shown, thresholds)
     return Metrics(
         as_of=at,
-        bac=rounded(bac, MONEY),
-        pv=rounded(pv, MONEY),
-        ev=rounded(ev, MONEY),
-        ac=rounded(ac, MONEY),
-        sv=rounded(ev - pv, MONEY),
-        cv=rounded(ev - ac, MONEY),
+        bac=rounded(bac, money),
+        pv=rounded(pv, money),
+        ev=rounded(ev, money),
+        ac=rounded(ac, money),
+        sv=rounded(ev - pv, money),
+        cv=rounded(ev - ac, money),
         spi=spi_shown,
         cpi=cpi_shown,
         eac=eac,
-        eac_atypical=rounded(ac + (bac - ev), MONEY),
+        eac_atypical=rounded(ac + (bac - ev), money),
         eac_combined=eac_combined,
         etc=etc,
         vac=vac,
         tcpi=rounded(divide(bac - ev, bac - ac), RATIO),
-        percent_complete=rounded(percent, PERCENT),
+        percent_complete=percent.quantize(PERCENT),
         health=Health(schedule, cost, worse(schedule, cost)),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class SeriesPoint:
-    """PV, EV and AC at one date of the S-curve (PV and EV None without a baseline)."""
+    """PV, EV and AC at one date of the S-curve (PV and EV None without a baseline; a figure
+    that cannot be computed is None)."""
 
     date: date
     pv: Decimal | None
     ev: Decimal | None
-    ac: Decimal
+    ac: Decimal | None
 
 
 def _sample_dates(start: date, *, end: date, max_points: int) -> list[date]:
@@ -256,17 +284,21 @@ def evm_series(
     *,
     start: date,
     end: date,
+    money: Decimal,
     max_points: int = 120,
 ) -> list[SeriesPoint]:
-    """PV, EV, AC from `start` to `end` inclusive: daily if it fits, else evenly spaced."""
-    percent_at, cost_at = _percent_lookup(progress), _cost_lookup(costs)
+    """PV, EV, AC from `start` to `end` inclusive (daily if it fits, else evenly spaced),
+    rounded to `money`, the currency's smallest unit."""
+    percent_at, costs = _percent_lookup(progress), tuple(costs)
+    cost_at = computed(lambda: _cost_lookup(costs))  # sums every cost up front
     points = []
     for day in _sample_dates(start, end=end, max_points=max_points):
-        ac = rounded(cost_at(day), MONEY)
+        ac = None if cost_at is None else rounded(cost_at(day), money)
         if baseline is None:
             points.append(SeriesPoint(day, None, None, ac))
             continue
         bac = baseline.budget_at_completion
-        pv = rounded(planned_value(baseline, day), MONEY)
-        points.append(SeriesPoint(day, pv, rounded(bac * percent_at(day) / HUNDRED, MONEY), ac))
+        pv = computed(lambda: planned_value(baseline, day))  # noqa: B023 - called at once
+        ev = computed(lambda: bac * percent_at(day) / HUNDRED)  # noqa: B023 - called at once
+        points.append(SeriesPoint(day, rounded(pv, money), rounded(ev, money), ac))
     return points

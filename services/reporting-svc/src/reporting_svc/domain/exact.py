@@ -6,7 +6,7 @@ import decimal
 import functools
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
-from typing import ParamSpec, TypeVar, overload
+from typing import ParamSpec, TypeVar
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -15,7 +15,6 @@ _R = TypeVar("_R")
 # end, so that rounding never compounds (a rounded CPI must not feed EAC).
 _TRAPS = [InvalidOperation, DivisionByZero, Overflow]
 _CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
-MONEY = Decimal("0.01")
 RATIO = Decimal("0.0001")
 PERCENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -33,12 +32,28 @@ def exact(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
-@overload
-def rounded(value: Decimal, unit: Decimal) -> Decimal: ...
-@overload
-def rounded(value: None, unit: Decimal) -> None: ...
+# Rounding keeps every digit a figure has (28 significant digits may hold 10^26 at 0.01, and
+# a sum of such figures more); a figure too large even for this is one that cannot be given.
+_ROUNDING = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
+
+
 def rounded(value: Decimal | None, unit: Decimal) -> Decimal | None:
-    return None if value is None else value.quantize(unit, rounding=ROUND_HALF_EVEN)
+    """`value` to a multiple of `unit`; None when it is None or too large to be shown."""
+    if value is None or not value.is_finite():
+        return None
+    try:
+        return value.quantize(unit, context=_ROUNDING)
+    except InvalidOperation:  # more digits than even the rounding context holds
+        return None
+
+
+def computed(compute: Callable[[], _R]) -> _R | None:
+    """The result of `compute`, or None when its arithmetic fails (an overflow, an operation
+    on values no event should carry): a figure that cannot be computed is not given."""
+    try:
+        return compute()
+    except ArithmeticError:
+        return None
 
 
 def divide(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:

@@ -43,7 +43,7 @@ TABLES: tuple[str, ...] = (
     """
     CREATE TABLE baselines (
         project_id           uuid NOT NULL,
-        number               integer NOT NULL,
+        number               numeric NOT NULL,  -- unbounded in the event schema
         budget_at_completion numeric NOT NULL,
         planned_start        date NOT NULL,
         planned_finish       date NOT NULL,

@@ -13,6 +13,7 @@ from reporting_svc.domain.evm import Baseline, CostPoint, ProgressPoint, SeriesP
 
 SVG = "{http://www.w3.org/2000/svg}"
 D = Decimal
+CENT = D("0.01")  # the EUR minor unit
 START = date(2026, 1, 1)
 BASELINE = Baseline(D(100000), START, START + timedelta(days=100))
 SERIES = evm_series(
@@ -21,6 +22,7 @@ SERIES = evm_series(
     [CostPoint(START + timedelta(days=5), D("8000.50"))],
     start=START,
     end=START + timedelta(days=40),
+    money=CENT,
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
 from hypothesis import given
@@ -20,6 +21,7 @@ from reporting_svc.domain.evm import (
 from reporting_svc.domain.health import HealthThresholds
 
 START = date(2026, 1, 1)
+CENT = Decimal("0.01")  # the EUR minor unit
 money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
 offsets = st.integers(min_value=-30, max_value=800)
 dates = offsets.map(lambda d: START + timedelta(days=d))
@@ -88,10 +90,14 @@ def test_the_series_shows_the_metrics_of_each_of_its_dates(
     length: int,
 ) -> None:
     end = START + timedelta(days=length)
-    series = evm_series(baseline, progress, costs, start=START, end=end, max_points=max_points)
+    series = evm_series(
+        baseline, progress, costs, start=START, end=end, money=CENT, max_points=max_points
+    )
     assert len(series) == min(length + 1, max_points)
     assert (series[0].date, series[-1].date) == (START, end)
     assert all(a.date < b.date for a, b in pairwise(series))
     for point in series:
-        m = compute_metrics(baseline, progress, costs, at=point.date, thresholds=HealthThresholds())
+        m = compute_metrics(
+            baseline, progress, costs, at=point.date, thresholds=HealthThresholds(), money=CENT
+        )
         assert (point.pv, point.ev, point.ac) == (m.pv, m.ev, m.ac)

@@ -21,6 +21,7 @@ from reporting_svc.domain.health import Health, HealthThresholds, Rag, rag, wors
 from reporting_svc.domain.rollup import risk_exposure, rollup
 
 D = Decimal
+CENT = D("0.01")  # the EUR minor unit
 START, FINISH = date(2026, 1, 1), date(2026, 4, 11)  # 100 days apart
 
 
@@ -142,6 +143,7 @@ def test_health_rates_the_index_as_displayed() -> None:
         [CostPoint(_day(1), D(47498))],
         at=_day(50),
         thresholds=HealthThresholds(),
+        money=CENT,
     )
     assert (m.spi, m.cpi) == (D("0.9500"), D("1.0000"))
     assert m.health == Health(Rag.GREEN, Rag.GREEN, Rag.GREEN)
@@ -166,7 +168,7 @@ def test_rollup_sums_first_and_then_divides() -> None:
     small = _project(bac="1000", pv="100", ev="50", ac="25")  # SPI 0.5, CPI 2.0
     large = _project(bac="10000", pv="1000", ev="1000", ac="1250")  # SPI 1.0, CPI 0.8
     unbaselined = _project(bac=None, pv=None, ev=None, ac="225")
-    total = rollup(iter([small, large, unbaselined]))
+    total = rollup(iter([small, large, unbaselined]), money=CENT)
     # Averaging would say SPI (0.5 + 1.0)/2 = 0.75 and CPI (2.0 + 0.8)/2 = 1.4.
     assert total.spi == D("0.9545")  # (50 + 1,000) / (100 + 1,000) = 1,050 / 1,100
     assert total.cpi == D("0.7000")  # 1,050 / (25 + 1,250 + 225) = 1,050 / 1,500
@@ -175,36 +177,40 @@ def test_rollup_sums_first_and_then_divides() -> None:
 
 
 def test_rollup_of_nothing_has_no_indices() -> None:
-    total = rollup([])
+    total = rollup([], money=CENT)
     assert (total.project_count, total.bac, total.ac) == (0, D("0.00"), D("0.00"))
     assert (total.spi, total.cpi) == (None, None)
 
 
 def test_risk_exposure_sums_probability_times_impact_rounding_half_even() -> None:
     # 0.3 * 10,000 + 0.05 * 2,500.50 = 3,000 + 125.025 = 3,125.025 -> 3,125.02 (2 is even)
-    assert risk_exposure([(D("0.3"), D("10000")), (D("0.05"), D("2500.50"))]) == D("3125.02")
-    assert risk_exposure([]) == D("0.00")
+    assert risk_exposure([(D("0.3"), D("10000")), (D("0.05"), D("2500.50"))], money=CENT) == D(
+        "3125.02"
+    )
+    assert risk_exposure([], money=CENT) == D("0.00")
 
 
 def test_a_short_series_is_daily_with_both_ends() -> None:
-    series = evm_series(CURVED, [], [], start=_day(0), end=_day(9))
+    series = evm_series(CURVED, [], [], start=_day(0), end=_day(9), money=CENT)
     assert [p.date for p in series] == [_day(n) for n in range(10)]
-    exact_fit = evm_series(CURVED, [], [], start=_day(0), end=_day(4), max_points=5)
+    exact_fit = evm_series(CURVED, [], [], start=_day(0), end=_day(4), money=CENT, max_points=5)
     assert [p.date for p in exact_fit] == [_day(n) for n in range(5)]
 
 
 def test_a_long_series_is_evenly_spaced_with_both_ends() -> None:
-    series = evm_series(CURVED, [], [], start=_day(0), end=_day(200), max_points=5)
+    series = evm_series(CURVED, [], [], start=_day(0), end=_day(200), money=CENT, max_points=5)
     assert [p.date for p in series] == [_day(n) for n in (0, 50, 100, 150, 200)]
     # 10 days in 4 points: steps of 3 1/3 days, each to the nearest day.
-    uneven = evm_series(CURVED, [], [], start=_day(0), end=_day(10), max_points=4)
+    uneven = evm_series(CURVED, [], [], start=_day(0), end=_day(10), money=CENT, max_points=4)
     assert [p.date for p in uneven] == [_day(n) for n in (0, 3, 7, 10)]
 
 
 def test_series_values_are_the_figures_at_each_date() -> None:
     progress = [ProgressPoint(_day(30), D(25))]
     costs = [CostPoint(_day(5), D("1234.565")), CostPoint(_day(40), D(10))]
-    series = evm_series(CURVED, progress, costs, start=_day(28), end=_day(40), max_points=4)
+    series = evm_series(
+        CURVED, progress, costs, start=_day(28), end=_day(40), money=CENT, max_points=4
+    )
     assert [(p.date, p.pv, p.ev, p.ac) for p in series] == [
         (_day(28), D("22000.00"), D("0.00"), D("1234.56")),  # 10,000 + 60,000 * 8/40
         (_day(32), D("28000.00"), D("25000.00"), D("1234.56")),  # 1,234.565 -> even 1,234.56
@@ -214,12 +220,12 @@ def test_series_values_are_the_figures_at_each_date() -> None:
 
 
 def test_a_series_without_baseline_has_only_actual_cost() -> None:
-    series = evm_series(None, [], [CostPoint(START, D(5))], start=START, end=START)
+    series = evm_series(None, [], [CostPoint(START, D(5))], start=START, end=START, money=CENT)
     assert [(p.pv, p.ev, p.ac) for p in series] == [(None, None, D("5.00"))]
 
 
 def test_series_bounds_are_checked() -> None:
     with pytest.raises(ValueError, match="ends before"):
-        evm_series(None, [], [], start=_day(1), end=_day(0))
+        evm_series(None, [], [], start=_day(1), end=_day(0), money=CENT)
     with pytest.raises(ValueError, match="two points"):
-        evm_series(None, [], [], start=_day(0), end=_day(5), max_points=1)
+        evm_series(None, [], [], start=_day(0), end=_day(5), money=CENT, max_points=1)

@@ -34,12 +34,13 @@ COSTS = (
     CostPoint(date(2026, 4, 20), D("9999")),
 )
 THRESHOLDS = HealthThresholds()
+CENT = D("0.01")  # the EUR minor unit
 
 
 def _metrics(at: date, **overrides: object) -> Metrics:
     args: dict[str, object] = {"baseline": BASELINE, "progress": PROGRESS, "costs": COSTS}
     args.update(overrides)
-    return compute_metrics(**args, at=at, thresholds=THRESHOLDS)  # type: ignore[arg-type]
+    return compute_metrics(**args, at=at, thresholds=THRESHOLDS, money=CENT)  # type: ignore[arg-type]
 
 
 def test_status_date_2026_03_02() -> None:
