@@ -232,3 +232,28 @@ async def test_known_at_needs_its_offset(
     naive = await reports.get(url, params={"known_at": "2026-03-01T12:00:00"})
 
     assert naive.status_code == 422
+
+
+async def test_a_milestone_counts_from_the_day_it_was_planned(
+    projects: httpx.AsyncClient, reports: httpx.AsyncClient
+) -> None:
+    project_id = await _entered_late(projects)
+    await command(
+        projects,
+        f"/v1/projects/{project_id}/milestones",
+        {"name": "Go live", "due_date": "2026-01-10"},
+    )
+    url = f"/v1/reports/projects/{project_id}/metrics"
+    today = await poll(
+        reports, url, lambda r: r.status_code == 200 and r.json()["milestones"]["total"] == 1
+    )
+
+    before_it_was_planned = await reports.get(url, params={"as_of": "2026-01-31"})
+
+    assert today.json()["milestones"]["overdue"] == 1
+    assert before_it_was_planned.json()["milestones"] == {
+        "total": 0,
+        "achieved": 0,
+        "due": 0,
+        "overdue": 0,
+    }

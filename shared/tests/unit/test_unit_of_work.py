@@ -662,3 +662,60 @@ async def test_a_refused_command_keeps_no_key(world: World) -> None:
 async def test_a_command_sent_with_a_key_must_return_an_aggregate(world: World) -> None:
     with pytest.raises(TypeError, match="Idempotency-Key"):
         await world.bus.execute(WhatIsMyContext(), ANN, idempotency=COSTS)
+
+
+# -- the ordering root a stream keeps ------------------------------------------------------------
+class Part(Counter):
+    """A counter that lives with another aggregate: its events are ordered with that one's."""
+
+    stream_type = "part"
+    root = uuid4()
+
+    @property
+    def ordering_id(self) -> UUID | None:
+        return self.root
+
+
+@dataclass(frozen=True)
+class IncrementPart(Command[Part]):
+    part_id: UUID
+
+
+@HANDLERS.handles(IncrementPart)
+async def increment_part(cmd: IncrementPart, ctx: Context) -> Part:
+    part = await ctx.uow.load(Part, cmd.part_id) or Part(cmd.part_id)
+    part.increment(1)
+    await ctx.save(part)
+    return part
+
+
+def _orderings(world: World, stream_id: UUID) -> list[UUID | None]:
+    return [
+        r.envelope.ordering_id for r in world.store.events() if r.envelope.stream_id == stream_id
+    ]
+
+
+async def test_a_new_part_is_ordered_with_its_root_from_its_first_event_on(world: World) -> None:
+    part_id = uuid4()
+    await world.bus.execute(IncrementPart(part_id), ANN)
+    await world.bus.execute(IncrementPart(part_id), ANN)
+
+    assert _orderings(world, part_id) == [Part.root, Part.root]
+
+
+async def test_a_stream_begun_under_its_own_key_keeps_it(world: World) -> None:
+    part_id = uuid4()  # stored before ordering roots existed: its first event has none
+    async with world.store.transaction() as events:
+        await events.append(
+            stream_type="part",
+            stream_id=part_id,
+            expected_version=0,
+            events=[CounterIncremented(amount=1)],
+            metadata=ANN.metadata(),
+        )
+
+    await world.bus.execute(IncrementPart(part_id), ANN)
+    world.units.cache._idle.clear()  # and from a fresh load too
+    await world.bus.execute(IncrementPart(part_id), ANN)
+
+    assert _orderings(world, part_id) == [None, None, None]

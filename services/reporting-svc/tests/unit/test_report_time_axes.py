@@ -84,6 +84,7 @@ def _office(**row: Any) -> Any:
         "reporting_cadence_days": 7,
         "reports_by_kind": {},
         "staff_events": 0,
+        "staff_count": 0,
         "last_report": None,
     }
     return SimpleNamespace(**{**defaults, **row})
@@ -115,16 +116,18 @@ def test_an_offices_life_and_compliance_are_counted_in_business_days() -> None:
 def test_the_office_state_is_project_svcs_and_working_says_whether_it_is_at_work() -> None:
     on = date(2026, 2, 27)
     idle = office_report(_office(), on=on)
-    staffed = office_report(_office(staff_events=1), on=on)
+    staffed = office_report(_office(staff_events=1, staff_count=1), on=on)
+    released = office_report(_office(staff_events=2, staff_count=0), on=on)
     reporting = office_report(_office(reports_by_kind={"status": 1}), on=on)
     disbanded = office_report(
         _office(staff_events=2, reports_by_kind={"status": 3}, disbanded_on=date(2026, 2, 20)),
         on=on,
     )
 
-    assert [(o.state, o.working) for o in (idle, staffed, reporting, disbanded)] == [
+    assert [(o.state, o.working) for o in (idle, staffed, released, reporting, disbanded)] == [
         ("established", False),
         ("established", True),
+        ("established", False),  # staffed once, nobody left: not at work
         ("established", True),
         ("disbanded", False),
     ]

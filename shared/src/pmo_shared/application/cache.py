@@ -48,6 +48,8 @@ class AggregateCache:
         )
         if newer and newer[0].envelope.stream_type != kind.stream_type:
             return None
+        if newer and aggregate.version == 0:
+            aggregate.keep_ordering(newer[0].envelope.ordering_id)
         aggregate.catch_up(self._registry.decode_envelope(r.envelope) for r in newer)
         return aggregate if aggregate.version else None
 

@@ -23,9 +23,11 @@ JsonDict = dict[str, Any]
 
 
 def request_hash(request: object) -> str:
-    """A stable fingerprint of a request's content: a dict or a command (keys sorted)."""
-    data = orjson.dumps(request, default=_jsonable, option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(data).hexdigest()
+    """A stable fingerprint of a request's content: a dict, or a command with its type (keys
+    sorted, sets in a fixed order: the same in every process)."""
+    kind = "" if isinstance(request, dict) else type(request).__qualname__
+    content = orjson.dumps(request, default=_jsonable, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(kind.encode() + b"\0" + content).hexdigest()
 
 
 def _jsonable(value: object) -> object:
@@ -33,7 +35,9 @@ def _jsonable(value: object) -> object:
         return str(value)
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    if isinstance(value, tuple | frozenset | set):
+    if isinstance(value, frozenset | set):
+        return sorted(value, key=lambda v: orjson.dumps(v, default=_jsonable))
+    if isinstance(value, tuple):
         return list(value)
     if is_dataclass(value) and not isinstance(value, type):
         return {k: getattr(value, k) for k in value.__dataclass_fields__}
@@ -49,8 +53,10 @@ class IdempotentRequest:
     route: str
 
     def record_key(self, subject: str) -> str:
-        """The record's key within the tenant: caller, route and key together."""
-        return f"{self.route} {subject} {self.key}"
+        """The record's key within the tenant: caller, route and key together (hashed, so no
+        two different triples can meet)."""
+        parts = orjson.dumps([self.route, subject, self.key])
+        return "k1:" + hashlib.sha256(parts).hexdigest()
 
 
 class IdempotencyRecords(Protocol):

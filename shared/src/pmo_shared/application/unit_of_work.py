@@ -122,8 +122,10 @@ class UnitOfWork(Generic[Q]):
             expected_version=aggregate.version,
             events=events,
             metadata=metadata,
-            ordering_id=aggregate.ordering_id,
+            ordering_id=aggregate.ordering_for_append,
         )
+        if aggregate.version == 0:
+            aggregate.keep_ordering(recorded[0].envelope.ordering_id)
         aggregate.mark_committed()
         if aggregate not in self._checked_out:
             self._checked_out.append(aggregate)

@@ -46,6 +46,7 @@ class Aggregate:
         self.id = aggregate_id
         self.version = 0
         self._pending: list[DomainEvent] = []
+        self._stored_ordering: tuple[UUID | None] | None = None
 
     @classmethod
     def rehydrate(cls, aggregate_id: UUID, history: Iterable[DomainEvent]) -> Self:
@@ -77,6 +78,19 @@ class Aggregate:
         """The stream id of the aggregate this one's events are ordered with on Kafka, when it
         is not its own (a part that lives and dies with another aggregate)."""
         return None
+
+    @property
+    def ordering_for_append(self) -> UUID | None:
+        """The ordering root to store with new events. A stream keeps the one its first event
+        was stored with, so all its events travel under one Kafka key in order (a stream begun
+        before ordering roots existed keeps its own); a new stream takes `ordering_id`."""
+        if self._stored_ordering is not None:
+            return self._stored_ordering[0]
+        return self.ordering_id
+
+    def keep_ordering(self, ordering_id: UUID | None) -> None:
+        """Remember the ordering root the stream's first event was stored with."""
+        self._stored_ordering = (ordering_id,)
 
     @property
     def pending(self) -> list[DomainEvent]:

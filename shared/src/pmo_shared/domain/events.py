@@ -179,7 +179,12 @@ class EventRegistry:
             upcast = self._upcasters.get((event_type, version))
             if upcast is None:
                 raise UnknownEventError(f"no upcaster for {event_type!r} v{version}")
-            data = upcast(dict(data), recorded_on)  # an upcaster may change its argument
+            try:
+                data = upcast(dict(data), recorded_on)  # an upcaster may change its argument
+            except Exception as exc:
+                raise InvalidEventError(
+                    f"{event_type!r} v{version} cannot be upcast: {exc!r}"
+                ) from exc
         try:
             return self._classes[(event_type, latest)].model_validate(data)
         except ValidationError as exc:

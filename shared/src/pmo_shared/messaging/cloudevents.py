@@ -103,7 +103,8 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> EventEn
         )
     except InvalidEventError:
         raise
-    except (KeyError, ValueError, orjson.JSONDecodeError) as exc:  # UnicodeError is a ValueError
+    except (KeyError, ValueError, TypeError, AttributeError, orjson.JSONDecodeError) as exc:
+        # UnicodeError is a ValueError; a header without a value gives Attribute/TypeErrors
         raise InvalidEventError(f"malformed event message: {exc!r}") from exc
 
 

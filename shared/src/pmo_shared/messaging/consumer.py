@@ -24,8 +24,10 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pmo_shared.database.errors import sqlstate
 from pmo_shared.domain.events import (
     DomainEvent,
     EventEnvelope,
@@ -107,6 +109,20 @@ _MARK_PROCESSED = text(
     RETURNING event_id
     """
 )
+
+
+# SQLSTATEs of failures that say nothing about the event: retrying the batch may succeed.
+_TRANSIENT_CLASSES = ("08", "40", "53", "57")  # connection, rollback/deadlock, resources, operator
+_TRANSIENT_STATES = frozenset({"55P03"})  # lock not available
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a projection's failure is the database's passing trouble (deadlock, lock or
+    statement timeout, lost connection), not a verdict on the event."""
+    state = sqlstate(exc) if isinstance(exc, DBAPIError) else None
+    if state is None:
+        return isinstance(exc, ConnectionError | TimeoutError)
+    return state[:2] in _TRANSIENT_CLASSES or state in _TRANSIENT_STATES
 
 
 class ConsumerRunner:
@@ -207,6 +223,9 @@ class ConsumerRunner:
             item.event = self._registry.decode_envelope(item.envelope)
         except (InvalidEventError, UnknownEventError) as exc:
             item.reason = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # whatever a message holds, it must not stop its partition
+            log.warning("consumer.undecodable", consumer=self.name, error=repr(exc))
+            item.reason = f"InvalidEventError: undecodable message: {exc!r}"
         return item
 
     async def _apply_batch(
@@ -256,6 +275,8 @@ class ConsumerRunner:
                     await self._projection.apply(conn, item.envelope, item.event)
                     await self._projection.flush(conn)
         except Exception as exc:
+            if is_transient(exc):
+                raise  # the whole batch is retried: the event is not the problem
             log.warning("consumer.apply_failed", consumer=self.name, error=str(exc))
             item.reason = f"{type(exc).__name__}: {exc}"
             return False

@@ -200,7 +200,7 @@ def office_report(row: Any, *, on: date) -> OfficeReport:
     return OfficeReport(
         row=row,
         state=state,
-        working=state == "established" and bool(row.staff_events or published),
+        working=state == "established" and (int(row.staff_count) > 0 or bool(published)),
         lifetime_days=alive_days,
         reports_published=published,
         reports_expected=alive_days // cadence,

@@ -30,6 +30,8 @@ def _encode(value: date) -> str:
 
 
 async def _register(connection: Any) -> None:
+    # The text codec reads what the server writes: make that ISO whatever the server's default.
+    await connection.execute("SET DateStyle = 'ISO, MDY'")
     await connection.set_type_codec(
         "date", schema="pg_catalog", encoder=_encode, decoder=iso_date, format="text"
     )

@@ -85,7 +85,8 @@ SELECT p.project_id, p.code, p.name, p.manager, p.currency, p.flagged_large,
           'overdue', count(*) FILTER (WHERE NOT m.achieved AND m.due_date < :day))
      FROM (SELECT m.due_date,
                   coalesce(m.achieved_at <= :known AND m.achieved_on <= :day, false) AS achieved
-           FROM milestones m WHERE m.project_id = p.project_id AND m.added_at <= :known) m)
+           FROM milestones m WHERE m.project_id = p.project_id AND m.added_at <= :known
+             AND {recorded_day("m.added_at")} <= :day) m)
      AS milestones
 FROM projects p
 WHERE p.tenant_id = :tenant AND p.proposed_at <= :known
