@@ -26,9 +26,11 @@ from pmo_shared.web.problems import Problem
 
 __all__ = [
     "BEARER_SCHEME_NAME",
+    "TENANT_ROLES",
     "CurrentPrincipal",
     "Principal",
     "Role",
+    "TenantPrincipal",
     "TokenVerifier",
     "authenticate",
     "bearer_token",
@@ -249,3 +251,12 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
         return principal
 
     return caller_with_role
+
+
+TENANT_ROLES = tuple(r for r in Role if r is not Role.PLATFORM_OPERATOR)
+"""The roles that grant something inside the token's tenant (`platform_operator` grants only
+cross-tenant operations)."""
+
+TenantPrincipal = Annotated[Principal, Depends(require_roles(*TENANT_ROLES))]
+"""The caller, if it holds a role inside its tenant (else 403): what every tenant read and
+command needs."""

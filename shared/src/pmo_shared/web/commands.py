@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Request
 from pmo_shared.application.caller import Caller
 from pmo_shared.application.idempotency import IdempotentRequest
 from pmo_shared.telemetry.logs import get_correlation_id
-from pmo_shared.web.auth import CurrentPrincipal
+from pmo_shared.web.auth import TenantPrincipal
 from pmo_shared.web.problems import Problem
 
 IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"\d{1,9}")\s*$'
@@ -23,7 +23,7 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-async def get_caller(principal: CurrentPrincipal) -> Caller:
+async def get_caller(principal: TenantPrincipal) -> Caller:
     """The authenticated caller with the request's correlation id."""
     return Caller(principal=principal, correlation_id=get_correlation_id())
 

@@ -18,7 +18,7 @@ from pmo_shared.domain.values import (
     canonical,
     in_business_range,
 )
-from pmo_shared.web.auth import CurrentPrincipal
+from pmo_shared.web.auth import TenantPrincipal
 from pmo_shared.web.cursors import (
     bad_cursor,
     decode_cursor,
@@ -131,7 +131,7 @@ def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
 
 @router.get("/projects/{project_id}/metrics", response_model=schemas.ProjectMetricsRead)
 async def project_metrics(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
+    project_id: UUID, reports: Reports, principal: TenantPrincipal, when: AskedWhen
 ) -> schemas.ProjectMetricsRead:
     """Earned value, forecasts, health, risks and milestones of a project at a status date:
     PV from the baseline in force then, EV from the latest progress dated on or before it, AC
@@ -155,7 +155,7 @@ def _sort_value(report: ProjectReport, key: str) -> Any:
 @router.get("/projects", response_model=schemas.ProjectMetricsPage)
 async def list_project_metrics(
     reports: Reports,
-    principal: CurrentPrincipal,
+    principal: TenantPrincipal,
     when: AskedWhen,
     status: Annotated[ProjectStatus | None, Query(description="the status at the date")] = None,
     health: Rag | None = None,
@@ -190,7 +190,7 @@ def _offset(cursor: str | None) -> int:
 
 @router.get("/projects/{project_id}/evm-series", response_model=schemas.EvmSeriesRead)
 async def evm_series(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
+    project_id: UUID, reports: Reports, principal: TenantPrincipal, when: AskedWhen
 ) -> schemas.EvmSeriesRead:
     """PV, EV and AC by date from the project's start to the status date (the S-curve)."""
     report, series = await reports.series(principal.tenant, project_id, when=when)
@@ -217,7 +217,7 @@ def _series_point(point: SeriesPoint, currency: str) -> schemas.SeriesPointRead:
     responses={200: {"content": {"image/svg+xml": {}}, "description": "the S-curve as SVG"}},
 )
 async def evm_chart(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
+    project_id: UUID, reports: Reports, principal: TenantPrincipal, when: AskedWhen
 ) -> Response:
     """The earned-value S-curve as an SVG chart."""
     report, series = await reports.series(principal.tenant, project_id, when=when)
@@ -263,7 +263,7 @@ def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
 @router.get("/project-offices", response_model=list[schemas.OfficeLifecycleRead])
 async def project_offices(
     reports: Reports,
-    principal: CurrentPrincipal,
+    principal: TenantPrincipal,
     when: AskedWhen,
     state: Literal["established", "disbanded"] | None = None,
     working: bool | None = None,
@@ -281,7 +281,7 @@ async def project_offices(
 
 @router.get("/project-offices/{project_id}", response_model=schemas.OfficeLifecycleRead)
 async def project_office(
-    project_id: UUID, reports: Reports, principal: CurrentPrincipal, when: AskedWhen
+    project_id: UUID, reports: Reports, principal: TenantPrincipal, when: AskedWhen
 ) -> schemas.OfficeLifecycleRead:
     """The lifecycle of a project's (latest) Project Office at the status date."""
     offices = await reports.offices(principal.tenant, when=when, project_id=project_id)
@@ -292,7 +292,7 @@ async def project_office(
 
 @router.get("/pmo/overview", response_model=schemas.OverviewRead)
 async def pmo_overview(
-    reports: Reports, principal: CurrentPrincipal, when: AskedWhen
+    reports: Reports, principal: TenantPrincipal, when: AskedWhen
 ) -> schemas.OverviewRead:
     """The tenant's projects by status and health, live offices and roll-ups at the status
     date; lessons learned."""
@@ -316,7 +316,7 @@ async def pmo_overview(
 @router.get("/lessons", response_model=schemas.LessonPage)
 async def lessons(
     reports: Reports,
-    principal: CurrentPrincipal,
+    principal: TenantPrincipal,
     q: Annotated[QueryText | None, Query(description="full-text query (web search syntax)")] = None,
     category: Annotated[QueryText | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,

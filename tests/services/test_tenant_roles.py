@@ -1,0 +1,68 @@
+"""A token must hold a role inside its tenant to read or command anything there:
+`platform_operator` alone (cross-tenant operations only) or no role at all is a 403."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from pmo_shared.web.auth import issue_dev_token
+from project_svc.api.app import create_app as project_app
+from project_svc.settings import ProjectSettings
+from reporting_svc.api.app import create_app as reporting_app
+from reporting_svc.settings import ReportingSettings
+
+SECRET = "tenant-roles-test-secret-of-at-least-32-chars"
+PROJECT = f"/v1/projects/{uuid.uuid4()}"
+ROUTES: list[tuple[str, str, str]] = [
+    ("project", "GET", "/v1/projects"),
+    ("project", "GET", PROJECT),
+    ("project", "GET", f"{PROJECT}/events"),
+    ("project", "GET", f"{PROJECT}/office"),
+    ("project", "POST", f"{PROJECT}/hold"),
+    ("reporting", "GET", "/v1/reports/projects"),
+    ("reporting", "GET", f"/v1/reports/projects/{uuid.uuid4()}/metrics"),
+    ("reporting", "GET", "/v1/reports/pmo/overview"),
+    ("reporting", "GET", "/v1/reports/lessons"),
+    ("reporting", "GET", "/v1/reports/project-offices"),
+]
+APPS: dict[str, tuple[type[Any], Callable[[Any], FastAPI]]] = {
+    "project": (ProjectSettings, project_app),
+    "reporting": (ReportingSettings, reporting_app),
+}
+
+
+@pytest.fixture(params=sorted(APPS))
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    settings_type, create = APPS[request.param]
+    settings = settings_type(
+        environment="test",
+        database_url="postgresql://pmo@127.0.0.1:1/pmo",
+        kafka_bootstrap_servers="127.0.0.1:1",
+        jwt_secret=SECRET,
+    )
+    transport = httpx.ASGITransport(app=create(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield request.param, http
+
+
+@pytest.mark.parametrize("roles", [[], ["platform_operator"]], ids=["no-role", "operator-only"])
+async def test_without_a_tenant_role_nothing_of_the_tenant_is_reached(
+    client: tuple[str, httpx.AsyncClient], roles: list[str]
+) -> None:
+    service, http = client
+    token = issue_dev_token(SECRET, sub="olga", tenant="acme", roles=roles)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    for owner, method, path in ROUTES:
+        if owner != service:
+            continue
+        body = {"reason": "x"} if method == "POST" else None
+        response = await http.request(method, path, headers=headers, json=body)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
