@@ -20,6 +20,7 @@ from pmo_shared.database.engine import create_engine_for
 from pmo_shared.domain.events import DomainEvent, EventEnvelope, EventMetadata, EventRegistry
 from pmo_shared.eventstore import store
 from pmo_shared.eventstore.ddl import CONSUMER_DDL, EVENT_STORE_DDL
+from pmo_shared.eventstore.memory import InMemoryEventStore
 from pmo_shared.eventstore.store import EventStore, PostgresEventStore
 from pmo_shared.messaging import cloudevents
 
@@ -70,6 +71,32 @@ class PostgresBackend:
         """A PostgreSQL transaction's `PostgresEventStore`."""
         async with self.engine.begin() as conn:
             yield PostgresEventStore(conn)
+
+
+async def until_a_lock_waits(engine: AsyncEngine, *, timeout: float = 10.0) -> None:
+    """Return once some session of the database waits for a lock another one holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with engine.connect() as conn:
+            waiting = (
+                await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+            ).scalar_one()
+        if waiting:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "no session came to wait"
+        await asyncio.sleep(0.01)
+
+
+async def until_an_append_waits(backend: StoreBackend, *, timeout: float = 10.0) -> None:
+    """Return once an append of the backend waits for another open transaction."""
+    if isinstance(backend, PostgresBackend):
+        await until_a_lock_waits(backend.engine, timeout=timeout)
+        return
+    assert isinstance(backend, InMemoryEventStore)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not backend.waiting_appends():
+        assert asyncio.get_running_loop().time() < deadline, "no append came to wait"
+        await asyncio.sleep(0.001)
 
 
 async def append_amounts(

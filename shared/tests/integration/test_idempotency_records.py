@@ -17,6 +17,8 @@ from pmo_shared.database.idempotency import (
     purge_idempotency_records,
 )
 
+from .kit import until_a_lock_waits
+
 pytestmark = pytest.mark.integration
 
 
@@ -57,7 +59,7 @@ async def test_a_retry_waits_for_the_first_attempt_and_then_sees_its_result(
             waiting = asyncio.create_task(
                 PostgresIdempotencyRecords(conn).recall(tenant_id="t1", key="k", request_hash="h")
             )
-            await asyncio.sleep(0.2)
+            await until_a_lock_waits(records_engine)
             assert not waiting.done()  # held by the first attempt's transaction
             release.set()
             return await waiting

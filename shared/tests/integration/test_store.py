@@ -24,7 +24,15 @@ from pmo_shared.eventstore import store as event_store
 from pmo_shared.eventstore.memory import DeadlockError, InMemoryEventStore, TransactionAbortedError
 from pmo_shared.eventstore.store import ConcurrencyError, EventStore, PostgresEventStore
 
-from .kit import METADATA, CounterIncremented, StoreBackend, append_amounts, append_counter
+from .kit import (
+    METADATA,
+    CounterIncremented,
+    StoreBackend,
+    append_amounts,
+    append_counter,
+    until_a_lock_waits,
+    until_an_append_waits,
+)
 
 
 async def _read(backend: StoreBackend, stream: uuid.UUID, *, after_version: int = 0) -> list[int]:
@@ -329,7 +337,7 @@ async def test_an_append_waits_for_an_open_one_and_conflicts_once_it_commits(
         await _append(first, stream, 1, 10)
         second = asyncio.create_task(_append_when_ready(store_backend, stream, ready))
         await ready.wait()
-        await asyncio.sleep(0.3)
+        await until_an_append_waits(store_backend)
         assert not second.done()  # held up by the uncommitted version 2
     with pytest.raises(ConcurrencyError):
         await second
@@ -361,7 +369,7 @@ async def test_an_append_conflicting_after_a_wait_aborts_its_transaction(
         await _append(first, stream, 1, 10)
         task = asyncio.create_task(second())
         await ready.wait()
-        await asyncio.sleep(0.3)
+        await until_an_append_waits(store_backend)
     await task
     assert await _read(store_backend, other) == []
 
@@ -378,7 +386,7 @@ async def test_an_append_waits_for_an_open_one_and_goes_ahead_if_it_rolls_back(
             await _append(first, stream, 1, 10)
             tasks.append(asyncio.create_task(_append_when_ready(store_backend, stream, ready)))
             await ready.wait()
-            await asyncio.sleep(0.3)
+            await until_an_append_waits(store_backend)
             assert not tasks[0].done()
             raise BlockFailedError
 
@@ -458,7 +466,7 @@ async def test_a_racing_append_is_refused_by_the_unique_index(engine: AsyncEngin
         await _append(PostgresEventStore(conn), stream, 1, 10)
         task = asyncio.create_task(second())
         await ready.wait()
-        await asyncio.sleep(0.3)
+        await until_a_lock_waits(engine)
     with pytest.raises(ConcurrencyError) as raised:
         await task
     assert isinstance(raised.value.__cause__, IntegrityError)

@@ -167,6 +167,11 @@ class InMemoryEventStore:
         finally:
             del self._waits[me]
 
+    def waiting_appends(self) -> int:
+        """How many appends wait for another transaction right now (what a test polls for,
+        as it would poll pg_locks on PostgreSQL)."""
+        return len(self._waits)
+
     async def _append(
         self,
         tx: _Transaction,
