@@ -221,23 +221,7 @@ class InMemoryEventStore:
             )
             pending.append(row)
             metrics.EVENTS_APPENDED.labels(stream_type, event.event_type).inc()
-            recorded.append(
-                RecordedEvent(
-                    position=row.position,
-                    envelope=EventEnvelope(
-                        event_id=row.event_id,
-                        event_type=row.event_type,
-                        schema_version=row.schema_version,
-                        stream_type=stream_type,
-                        stream_id=stream_id,
-                        stream_version=row.stream_version,
-                        occurred_at=when,
-                        payload=payload,
-                        ordering_id=ordering_id,
-                        **metadata.model_dump(),
-                    ),
-                )
-            )
+            recorded.append(row.recorded())  # exactly what a read gives back
         return recorded
 
 

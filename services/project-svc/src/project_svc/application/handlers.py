@@ -55,21 +55,19 @@ async def baseline_project(cmd: c.BaselineProject, ctx: Context) -> Project:
     """Set the baseline in force from a date (default today; re-baselining once underway
     needs a reason)."""
     when, today = cmd.effective_on or ctx.today, ctx.today
-    return (
-        await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.set_baseline(
-                budget_at_completion=cmd.budget_at_completion,
-                planned_start=cmd.planned_start,
-                planned_finish=cmd.planned_finish,
-                planned_values=cmd.planned_values,
-                reason=cmd.reason,
-                effective_on=when,
-                today=today,
-            ),
-        )
-    )[0]
+    return await _changed_project(
+        cmd,
+        ctx,
+        lambda p: p.set_baseline(
+            budget_at_completion=cmd.budget_at_completion,
+            planned_start=cmd.planned_start,
+            planned_finish=cmd.planned_finish,
+            planned_values=cmd.planned_values,
+            reason=cmd.reason,
+            effective_on=when,
+            today=today,
+        ),
+    )
 
 
 @handles(c.ApproveProject)
@@ -89,34 +87,32 @@ async def approve_project(cmd: c.ApproveProject, ctx: Context) -> Project:
 async def start_project(cmd: c.StartProject, ctx: Context) -> Project:
     """Start approved work (today unless an earlier actual start is given)."""
     when = cmd.actual_start or ctx.today
-    return (await _on_project(cmd, ctx, lambda p: p.start(actual_start=when, today=ctx.today)))[0]
+    return await _changed_project(cmd, ctx, lambda p: p.start(actual_start=when, today=ctx.today))
 
 
 @handles(c.HoldProject)
 async def hold_project(cmd: c.HoldProject, ctx: Context) -> Project:
     """Pause active work (from today unless an earlier date is given)."""
     when, today = cmd.effective_on or ctx.today, ctx.today
-    return (
-        await _on_project(
-            cmd, ctx, lambda p: p.hold(reason=cmd.reason, effective_on=when, today=today)
-        )
-    )[0]
+    return await _changed_project(
+        cmd, ctx, lambda p: p.hold(reason=cmd.reason, effective_on=when, today=today)
+    )
 
 
 @handles(c.ResumeProject)
 async def resume_project(cmd: c.ResumeProject, ctx: Context) -> Project:
     """Resume paused work (from today unless an earlier date is given)."""
     when, today = cmd.effective_on or ctx.today, ctx.today
-    return (await _on_project(cmd, ctx, lambda p: p.resume(effective_on=when, today=today)))[0]
+    return await _changed_project(cmd, ctx, lambda p: p.resume(effective_on=when, today=today))
 
 
 @handles(c.CompleteProject)
 async def complete_project(cmd: c.CompleteProject, ctx: Context) -> Project:
     """Finish active work; its Project Office is disbanded in the same unit of work."""
     when = cmd.actual_finish or ctx.today
-    return (await _on_project(cmd, ctx, lambda p: p.complete(actual_finish=when, today=ctx.today)))[
-        0
-    ]
+    return await _changed_project(
+        cmd, ctx, lambda p: p.complete(actual_finish=when, today=ctx.today)
+    )
 
 
 @handles(c.CancelProject)
@@ -124,11 +120,9 @@ async def cancel_project(cmd: c.CancelProject, ctx: Context) -> Project:
     """Stop the project (as of today unless an earlier date is given); its Project Office is
     disbanded in the same unit of work."""
     when, today = cmd.effective_on or ctx.today, ctx.today
-    return (
-        await _on_project(
-            cmd, ctx, lambda p: p.cancel(reason=cmd.reason, effective_on=when, today=today)
-        )
-    )[0]
+    return await _changed_project(
+        cmd, ctx, lambda p: p.cancel(reason=cmd.reason, effective_on=when, today=today)
+    )
 
 
 @handles(c.CloseProject)
@@ -136,55 +130,45 @@ async def close_project(cmd: c.CloseProject, ctx: Context) -> Project:
     """Close a finished project (needs a lesson learned or a no_lessons_reason), as of today
     unless an earlier date is given."""
     reason, when, today = cmd.no_lessons_reason, cmd.effective_on or ctx.today, ctx.today
-    return (
-        await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.close(no_lessons_reason=reason, effective_on=when, today=today),
-        )
-    )[0]
+    return await _changed_project(
+        cmd,
+        ctx,
+        lambda p: p.close(no_lessons_reason=reason, effective_on=when, today=today),
+    )
 
 
 @handles(c.ReportProgress)
 async def report_progress(cmd: c.ReportProgress, ctx: Context) -> Project:
     """Report percent complete as of a date (default today)."""
     when, today = cmd.as_of or ctx.today, ctx.today
-    return (
-        await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.report_progress(
-                percent_complete=cmd.percent_complete, as_of=when, today=today
-            ),
-        )
-    )[0]
+    return await _changed_project(
+        cmd,
+        ctx,
+        lambda p: p.report_progress(percent_complete=cmd.percent_complete, as_of=when, today=today),
+    )
 
 
 @handles(c.RecordCost)
 async def record_cost(cmd: c.RecordCost, ctx: Context) -> Added[Project]:
     """Record an actual cost."""
-    return Added(
-        *await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.record_cost(
-                amount=cmd.amount,
-                incurred_on=cmd.incurred_on,
-                category=cmd.category,
-                description=cmd.description,
-                today=ctx.today,
-            ),
-        )
+    return await _project_added(
+        cmd,
+        ctx,
+        lambda p: p.record_cost(
+            amount=cmd.amount,
+            incurred_on=cmd.incurred_on,
+            category=cmd.category,
+            description=cmd.description,
+            today=ctx.today,
+        ),
     )
 
 
 @handles(c.AddMilestone)
 async def add_milestone(cmd: c.AddMilestone, ctx: Context) -> Added[Project]:
     """Plan a milestone."""
-    return Added(
-        *await _on_project(
-            cmd, ctx, lambda p: p.add_milestone(name=cmd.name, due_date=cmd.due_date)
-        )
+    return await _project_added(
+        cmd, ctx, lambda p: p.add_milestone(name=cmd.name, due_date=cmd.due_date)
     )
 
 
@@ -192,64 +176,56 @@ async def add_milestone(cmd: c.AddMilestone, ctx: Context) -> Added[Project]:
 async def achieve_milestone(cmd: c.AchieveMilestone, ctx: Context) -> Project:
     """Mark a milestone achieved (once)."""
     when = cmd.achieved_on or ctx.today
-    return (
-        await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.achieve_milestone(cmd.milestone_id, achieved_on=when, today=ctx.today),
-        )
-    )[0]
+    return await _changed_project(
+        cmd,
+        ctx,
+        lambda p: p.achieve_milestone(cmd.milestone_id, achieved_on=when, today=ctx.today),
+    )
 
 
 @handles(c.RaiseRisk)
 async def raise_risk(cmd: c.RaiseRisk, ctx: Context) -> Added[Project]:
     """Raise a risk."""
-    return Added(
-        *await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.raise_risk(
-                title=cmd.title, probability=cmd.probability, impact=cmd.impact, owner=cmd.owner
-            ),
-        )
+    return await _project_added(
+        cmd,
+        ctx,
+        lambda p: p.raise_risk(
+            title=cmd.title, probability=cmd.probability, impact=cmd.impact, owner=cmd.owner
+        ),
     )
 
 
 @handles(c.CloseRisk)
 async def close_risk(cmd: c.CloseRisk, ctx: Context) -> Project:
     """Close a risk with its resolution."""
-    return (
-        await _on_project(cmd, ctx, lambda p: p.close_risk(cmd.risk_id, resolution=cmd.resolution))
-    )[0]
+    return await _changed_project(
+        cmd, ctx, lambda p: p.close_risk(cmd.risk_id, resolution=cmd.resolution)
+    )
 
 
 @handles(c.SubmitStatusReport)
 async def submit_status_report(cmd: c.SubmitStatusReport, ctx: Context) -> Added[Project]:
     """Submit a status report (schedule, cost and scope RAG with a summary)."""
-    return Added(
-        *await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.submit_status_report(
-                schedule=cmd.schedule, cost=cmd.cost, scope=cmd.scope, summary=cmd.summary
-            ),
-        )
+    return await _project_added(
+        cmd,
+        ctx,
+        lambda p: p.submit_status_report(
+            schedule=cmd.schedule, cost=cmd.cost, scope=cmd.scope, summary=cmd.summary
+        ),
     )
 
 
 @handles(c.LearnLesson)
 async def learn_lesson(cmd: c.LearnLesson, ctx: Context) -> Added[Project]:
     """Record a lesson learned."""
-    return Added(
-        *await _on_project(
-            cmd,
-            ctx,
-            lambda p: p.learn_lesson(
-                category=cmd.category,
-                what_happened=cmd.what_happened,
-                recommendation=cmd.recommendation,
-            ),
-        )
+    return await _project_added(
+        cmd,
+        ctx,
+        lambda p: p.learn_lesson(
+            category=cmd.category,
+            what_happened=cmd.what_happened,
+            recommendation=cmd.recommendation,
+        ),
     )
 
 
@@ -277,38 +253,34 @@ async def establish_office(cmd: c.EstablishOffice, ctx: Context) -> ProjectOffic
 @handles(c.AssignOfficeStaff)
 async def assign_office_staff(cmd: c.AssignOfficeStaff, ctx: Context) -> ProjectOffice:
     """Assign someone to the office."""
-    return (
-        await _on_office(cmd, ctx, lambda o: o.assign_staff(user_id=cmd.user_id, role=cmd.role))
-    )[0]
+    return await _changed_office(
+        cmd, ctx, lambda o: o.assign_staff(user_id=cmd.user_id, role=cmd.role)
+    )
 
 
 @handles(c.ReleaseOfficeStaff)
 async def release_office_staff(cmd: c.ReleaseOfficeStaff, ctx: Context) -> ProjectOffice:
     """Release someone from the office."""
-    return (await _on_office(cmd, ctx, lambda o: o.release_staff(user_id=cmd.user_id)))[0]
+    return await _changed_office(cmd, ctx, lambda o: o.release_staff(user_id=cmd.user_id))
 
 
 @handles(c.PublishOfficeReport)
 async def publish_office_report(cmd: c.PublishOfficeReport, ctx: Context) -> Added[ProjectOffice]:
     """Publish a status, financial, risk or metrics report."""
-    return Added(
-        *await _on_office(
-            cmd,
-            ctx,
-            lambda o: o.publish_report(
-                kind=cmd.kind, period_end=cmd.period_end, summary=cmd.summary, metrics=cmd.metrics
-            ),
-        )
+    return await _office_added(
+        cmd,
+        ctx,
+        lambda o: o.publish_report(
+            kind=cmd.kind, period_end=cmd.period_end, summary=cmd.summary, metrics=cmd.metrics
+        ),
     )
 
 
 @handles(c.FileOfficeDocument)
 async def file_office_document(cmd: c.FileOfficeDocument, ctx: Context) -> Added[ProjectOffice]:
     """File a document (title, kind, link)."""
-    return Added(
-        *await _on_office(
-            cmd, ctx, lambda o: o.file_document(title=cmd.title, kind=cmd.kind, link=cmd.link)
-        )
+    return await _office_added(
+        cmd, ctx, lambda o: o.file_document(title=cmd.title, kind=cmd.kind, link=cmd.link)
     )
 
 
@@ -317,14 +289,12 @@ async def disband_office(cmd: c.DisbandOffice, ctx: Context) -> ProjectOffice:
     """Disband the office by hand (the PMO or the project's manager, not its lead), as of
     today unless an earlier date is given."""
     when, today = cmd.disbanded_on or ctx.today, ctx.today
-    return (
-        await _on_office(
-            cmd,
-            ctx,
-            lambda o: o.disband(reason=cmd.reason, disbanded_on=when, today=today),
-            lead_may=False,
-        )
-    )[0]
+    return await _changed_office(
+        cmd,
+        ctx,
+        lambda o: o.disband(reason=cmd.reason, disbanded_on=when, today=today),
+        lead_may=False,
+    )
 
 
 # -- what the handlers share -------------------------------------------------------------------
@@ -398,3 +368,35 @@ async def _on_office(
     result = decide(office)
     await ctx.save(office)
     return office, result
+
+
+async def _changed_project(
+    cmd: c.OnProject, ctx: Context, decide: Callable[[Project], object]
+) -> Project:
+    """`_on_project` for a decision that answers with the project."""
+    return (await _on_project(cmd, ctx, decide))[0]
+
+
+async def _project_added(
+    cmd: c.OnProject, ctx: Context, decide: Callable[[Project], UUID]
+) -> Added[Project]:
+    """`_on_project` for a decision that adds a part (cost, risk ...) and returns its id."""
+    return Added(*await _on_project(cmd, ctx, decide))
+
+
+async def _changed_office(
+    cmd: c.OnProject,
+    ctx: Context,
+    decide: Callable[[ProjectOffice], object],
+    *,
+    lead_may: bool = True,
+) -> ProjectOffice:
+    """`_on_office` for a decision that answers with the office."""
+    return (await _on_office(cmd, ctx, decide, lead_may=lead_may))[0]
+
+
+async def _office_added(
+    cmd: c.OnProject, ctx: Context, decide: Callable[[ProjectOffice], UUID]
+) -> Added[ProjectOffice]:
+    """`_on_office` for a decision that adds a report or document and returns its id."""
+    return Added(*await _on_office(cmd, ctx, decide))
