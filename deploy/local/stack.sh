@@ -13,6 +13,8 @@
 #   <SVC>_DATABASE_URL           one service only, e.g. PROJECT_SVC_DATABASE_URL
 #   KAFKA_BOOTSTRAP_SERVERS      no local Kafka
 #   JWT_SECRET or JWT_JWKS_URL   no generated development secret
+#   PERSONAL_DATA_MASTER_KEY     the master key of every write service's key store (else one
+#                                generated per service in .data/<profile>/secrets)
 #
 # `up` writes .data/<profile>/env (shell exports of the addresses, ports and secret) for tests
 # and scripts to source. `down` keeps the data; `clean` removes it. `status` exits 0 when every
@@ -58,6 +60,9 @@ ENV_FILE="$DATA/env"
 PG_DIR="$DATA/postgres"
 KAFKA_DIR="$DATA/kafka"
 JWT_SECRET_FILE="$DATA/jwt_secret"
+SECRETS="$DATA/secrets"
+# Write services: they store events, seal personal data and serve their key service.
+WRITE_SERVICES=(project-svc)
 VENV="$REPO/.venv"
 SVC_ENV=()
 READY_TIMEOUT="${READY_TIMEOUT:-90}"
@@ -181,7 +186,52 @@ service_env() {
   [[ -n "$workers" ]] && SVC_ENV+=("WEB_CONCURRENCY=$workers")
   [[ -n "${JWT_SECRET:-}" ]] && SVC_ENV+=("JWT_SECRET=$JWT_SECRET")
   [[ -n "${JWT_JWKS_URL:-}" ]] && SVC_ENV+=("JWT_JWKS_URL=$JWT_JWKS_URL")
+  personal_data_env "$name"
   return 0
+}
+
+# The secrets of personal data: each write service's master key and the token reporting-svc
+# presents to their key services (generated once per profile, kept with its data).
+ensure_secrets() {
+  local name
+  (umask 077 && mkdir -p "$SECRETS")
+  for name in "${WRITE_SERVICES[@]}"; do
+    [[ -s "$SECRETS/$name.master_key" ]] \
+      || (umask 077 && openssl rand -base64 32 >"$SECRETS/$name.master_key")
+  done
+  [[ -s "$SECRETS/reporting-svc.token" ]] \
+    || (umask 077 && openssl rand -hex 32 >"$SECRETS/reporting-svc.token")
+}
+
+is_write_service() {
+  local w
+  for w in "${WRITE_SERVICES[@]}"; do [[ "$w" == "$1" ]] && return 0; done
+  return 1
+}
+
+personal_data_env() {
+  local name="$1" token key_services="" w offset
+  [[ -s "$SECRETS/reporting-svc.token" ]] || return 0
+  token="$(cat "$SECRETS/reporting-svc.token")"
+  if is_write_service "$name"; then
+    SVC_ENV+=("PERSONAL_DATA_MASTER_KEY=${PERSONAL_DATA_MASTER_KEY:-$(cat "$SECRETS/$name.master_key")}")
+    SVC_ENV+=("INTERNAL_CLIENTS={\"reporting-svc\": \"$token\"}")
+  elif [[ "$name" == reporting-svc ]]; then
+    for w in "${WRITE_SERVICES[@]}"; do
+      offset="$(service_offset "$w")"
+      key_services+="${key_services:+, }\"$w\": \"http://127.0.0.1:$((PORT_BASE + offset))\""
+    done
+    SVC_ENV+=("SERVICE_TOKEN=$token" "KEY_SERVICES={$key_services}")
+  fi
+}
+
+service_offset() {
+  local entry name pkg schema offset
+  for entry in "${SERVICES[@]}"; do
+    read -r name pkg schema offset <<<"$entry"
+    [[ "$name" == "$1" ]] && echo "$offset" && return 0
+  done
+  return 1
 }
 
 migrate() {
@@ -316,7 +366,8 @@ write_env_file() {
       KAFKA_TOPIC_PARTITIONS "$KAFKA_TOPIC_PARTITIONS" \
       PMO_EXTERNAL_DATABASE "$EXT_DB" \
       PMO_EXTERNAL_KAFKA "$EXT_KAFKA" \
-      PMO_EXTERNAL_JWT "$EXT_JWT"
+      PMO_EXTERNAL_JWT "$EXT_JWT" \
+      PMO_SECRETS_DIR "$SECRETS"
     [[ -n "${JWT_SECRET:-}" ]] && printf 'export JWT_SECRET=%q\n' "$JWT_SECRET"
     [[ -f "$JWT_SECRET_FILE" && "$EXT_JWT" == 0 ]] \
       && printf 'export JWT_SECRET_FILE=%q\n' "$JWT_SECRET_FILE"
@@ -381,6 +432,7 @@ cmd_up() {
     JWT_SECRET="$(cat "$JWT_SECRET_FILE")"
   fi
 
+  ensure_secrets
   write_env_file
   migrate
   start_services

@@ -71,6 +71,25 @@ class ServiceSettings(KernelSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
 
+    personal_data_master_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "base64 of 32 random bytes: wraps the keys of the service's data subjects "
+            "(required by a service that stores events; `openssl rand -base64 32`)"
+        ),
+    )
+    internal_clients: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="JSON map of service name to the token it presents on /internal routes",
+    )
+    service_token: SecretStr | None = Field(
+        default=None, description="the token this service presents on other services' /internal"
+    )
+    key_services: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON map of producing service name to its base URL (its key service)",
+    )
+
     default_time_zone: str = Field(
         default="UTC", description="IANA time zone of a tenant that has none of its own"
     )
@@ -101,6 +120,11 @@ class ServiceSettings(KernelSettings):
             raise ValueError("production requires JWT_JWKS_URL (RS256); shared secrets are for dev")
         if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
+        short = [n for n, t in self.internal_clients.items() if len(t.get_secret_value()) < 32]
+        if short:
+            raise ValueError(f"INTERNAL_CLIENTS: the token of {short[0]} is under 32 characters")
+        if self.key_services and self.service_token is None:
+            raise ValueError("KEY_SERVICES needs SERVICE_TOKEN, the token to present to them")
         return self
 
 

@@ -13,7 +13,9 @@ from pmo_shared.database.unit_of_work import PostgresUnitsOfWork
 from pmo_shared.domain.events import recorded_on_in
 from pmo_shared.messaging.relay import OutboxRelay
 from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
+from pmo_shared.privacy.setup import personal_data
 from pmo_shared.tasks import BackgroundTask
+from pmo_shared.web import datasubjects
 from pmo_shared.web.app import create_service_app
 from project_svc import __version__
 from project_svc.adapters.rows import PostgresProjectRows
@@ -28,8 +30,12 @@ from project_svc.settings import ProjectSettings
 def bootstrap(settings: ProjectSettings) -> FastAPI:
     """Build the engine, the command bus, the outbox relay and the HTTP app of project-svc."""
     engine = create_engine(settings)
+    personal = personal_data(settings, engine)
     retention = timedelta(hours=settings.idempotency_retention_hours)
-    background: list[BackgroundTask] = [IdempotencyJanitor(engine, retention=retention).run]
+    background: list[BackgroundTask] = [
+        IdempotencyJanitor(engine, retention=retention).run,
+        personal.ledger.run,
+    ]
     if settings.run_relay:
         relay = OutboxRelay(
             engine,
@@ -43,14 +49,22 @@ def bootstrap(settings: ProjectSettings) -> FastAPI:
         title="project-svc",
         version=__version__,
         engine=engine,
-        routers=[routes.router, commands.router, office.router],
+        routers=[routes.router, commands.router, office.router, datasubjects.router],
+        internal_routers=[datasubjects.internal_router],
+        readiness=[personal.readiness],
         background=background,
+        startup=[personal.check],
+        shutdown=[personal.close],
     )
+    app.state.key_store = personal.keys
     threshold = settings.large_project_threshold
     # Each tenant's calendar: its today for commands, the recorded date of an old event.
     dated = registry.dated_by(recorded_on_in(settings.time_zone_of))
     units = PostgresUnitsOfWork(
-        engine, dated, rows=lambda conn: PostgresProjectRows(conn, large_threshold=threshold)
+        engine,
+        dated,
+        rows=lambda conn: PostgresProjectRows(conn, personal.keys, large_threshold=threshold),
+        keys=personal.keys,
     )
     app.state.commands = CommandBus(
         HANDLERS,

@@ -91,6 +91,7 @@ async def test_a_known_at_beyond_the_calendar_is_a_422_not_a_500(known_at: str) 
         database_url="postgresql://pmo@127.0.0.1:1/pmo",
         kafka_bootstrap_servers="127.0.0.1:1",
         jwt_secret="known-at-test-secret-of-at-least-32-chars",
+        personal_data_master_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     )
     token = issue_dev_token(
         "known-at-test-secret-of-at-least-32-chars", sub="u", tenant="t", roles=["pmo"]

@@ -15,6 +15,7 @@ def test_every_if_match_parameter_of_project_svc_declares_the_pattern() -> None:
         database_url="postgresql://pmo@127.0.0.1:1/pmo",
         kafka_bootstrap_servers="127.0.0.1:1",
         jwt_secret="if-match-test-secret-of-at-least-32-chars",
+        personal_data_master_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     )
     spec: dict[str, Any] = create_app(settings).openapi()
     headers = [

@@ -2,7 +2,9 @@
 a command works on one and checked back in only after its transaction committed; a load then
 reads and applies just the events appended since (by this process or any other). Events never
 change, so a cached aggregate can only be behind, never wrong; and one that a failed command
-may have changed is never checked back in."""
+may have changed is never checked back in. An erasure marks every stream that named the
+person (`PersonalDataErased`): a cached aggregate that meets the mark is rebuilt from its whole
+stream, so it never shows what was erased."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from typing import TypeVar
 from uuid import UUID
 
 from pmo_shared.domain.aggregate import Aggregate
-from pmo_shared.domain.events import EventRegistry
+from pmo_shared.domain.events import EventRegistry, PersonalDataErased
 from pmo_shared.eventstore.store import EventStore, RecordedEvent
 
 A = TypeVar("A", bound=Aggregate)
+ERASURE_MARK = PersonalDataErased.event_type
 
 
 class AggregateCache:
@@ -48,6 +51,12 @@ class AggregateCache:
         )
         if newer and newer[0].envelope.stream_type != kind.stream_type:
             return None
+        if aggregate.version and any(r.envelope.event_type == ERASURE_MARK for r in newer):
+            # someone this aggregate names was erased: what it holds of them is stale
+            aggregate = kind(aggregate_id)
+            newer = await events.read_stream(
+                stream_id=aggregate_id, tenant_id=tenant_id, as_of=as_of
+            )
         if newer and aggregate.version == 0:
             aggregate.keep_ordering(newer[0].envelope.ordering_id)
         aggregate.catch_up(self._registry.decode_envelope(r.envelope) for r in newer)

@@ -14,6 +14,7 @@ from pmo_shared.application.unit_of_work import Q, UnitOfWork
 from pmo_shared.database.idempotency import PostgresIdempotencyRecords
 from pmo_shared.domain.events import EventRegistry
 from pmo_shared.eventstore.store import PostgresEventStore
+from pmo_shared.privacy.keystore import KeyStore
 
 
 class PostgresUnitsOfWork(Generic[Q]):
@@ -27,8 +28,11 @@ class PostgresUnitsOfWork(Generic[Q]):
         *,
         rows: Callable[[AsyncConnection], Q],
         cache_capacity: int = 10_000,
+        keys: KeyStore | None = None,
     ) -> None:
         self.engine = engine
+        self.keys = keys
+        """Seals personal data at append and opens it on read (None only in kernel tests)."""
         self._rows = rows
         self.cache = AggregateCache(registry, capacity=cache_capacity)
 
@@ -39,7 +43,7 @@ class PostgresUnitsOfWork(Generic[Q]):
         async with connect as conn:
             uow = UnitOfWork(
                 tenant_id=tenant_id,
-                events=PostgresEventStore(conn),
+                events=PostgresEventStore(conn, keys=self.keys),
                 rows=self._rows(conn),
                 idempotency=PostgresIdempotencyRecords(conn),
                 cache=self.cache,

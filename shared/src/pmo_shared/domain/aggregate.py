@@ -70,6 +70,8 @@ class Aggregate:
         """Change state by one event; never fails for an event the aggregate recorded."""
         fold = self._folds.get(type(event))
         if fold is None:
+            if event.bookkeeping:
+                return
             raise TypeError(f"{type(self).__name__} cannot apply {type(event).__name__}")
         fold(self, event)
 

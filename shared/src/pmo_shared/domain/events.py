@@ -34,6 +34,40 @@ class DomainEvent(BaseModel):
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    bookkeeping: ClassVar[bool] = False
+    """A kernel event that changes no aggregate's state (an erasure's mark on a stream):
+    aggregates pass over it, consumers may ignore it."""
+
+
+class PersonalDataErased(DomainEvent):
+    """A data subject this stream names was erased: from now on their personal values in it
+    read `[erased]`. It names only the subject's pseudonym."""
+
+    event_type: ClassVar[str] = "PersonalDataErased"
+    bookkeeping: ClassVar[bool] = True
+    subject_ref: UUID
+    erasure_id: UUID
+
+
+class DataSubjectErased(DomainEvent):
+    """The audit record of an erasure, in the subject's own stream (`data_subject`, id = the
+    pseudonym): the key was destroyed. `reapplied` when it was destroyed again after a
+    restore from a backup made before the erasure. Names no personal data."""
+
+    event_type: ClassVar[str] = "DataSubjectErased"
+    bookkeeping: ClassVar[bool] = True
+    subject_ref: UUID
+    erasure_id: UUID
+    streams_marked: int
+    reapplied: bool = False
+
+
+KERNEL_EVENTS: tuple[type[DomainEvent], ...] = (PersonalDataErased, DataSubjectErased)
+"""Events every service's store may hold and every event topic may carry, whatever the
+service: each registry knows them."""
+
+DATA_SUBJECT_STREAM = "data_subject"
+"""The stream type of a data subject's audit events."""
 
 
 class EventMetadata(BaseModel):
@@ -110,6 +144,8 @@ class EventRegistry:
         self._latest: dict[str, int] = {}
         self._upcasters: dict[tuple[str, int], _Step] = {}
         self._recorded_on = recorded_on
+        for kernel_event in KERNEL_EVENTS:
+            self.register(kernel_event)
 
     def dated_by(self, recorded_on: RecordedOn) -> EventRegistry:
         """This registry (the same schemas and upcasters, shared) with another calendar for
@@ -153,6 +189,13 @@ class EventRegistry:
             return fn
 
         return decorate
+
+    def schema_of(self, event_type: str, schema_version: int) -> type[DomainEvent]:
+        """The schema class of one version of an event type."""
+        try:
+            return self._classes[(event_type, schema_version)]
+        except KeyError:
+            raise UnknownEventError(f"unknown event {event_type!r} v{schema_version}") from None
 
     def latest_version(self, event_type: str) -> int:
         """The newest schema version of an event type."""

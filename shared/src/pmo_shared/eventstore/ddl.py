@@ -8,6 +8,36 @@ from __future__ import annotations
 
 OUTBOX_CHANNEL = "pmo_outbox"
 
+# Personal data (pmo_shared.privacy): the key store, and the pseudonyms each event names.
+# Idempotent, so that a store made before it existed gets it from a later migration.
+PERSONAL_DATA_DDL: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS data_subjects (
+        subject_ref     uuid        PRIMARY KEY,
+        tenant_id       text        NOT NULL,
+        lookup          bytea,
+        key_id          uuid        NOT NULL,
+        wrapped_key     bytea,
+        sealed_user_id  text,
+        master_key_id   text        NOT NULL,
+        created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+        erased_at       timestamptz,
+        erasure_id      uuid,
+        CONSTRAINT data_subjects_erased_has_nothing CHECK (
+            (erased_at IS NULL AND lookup IS NOT NULL AND wrapped_key IS NOT NULL
+                 AND sealed_user_id IS NOT NULL)
+            OR (erased_at IS NOT NULL AND lookup IS NULL AND wrapped_key IS NULL
+                 AND sealed_user_id IS NULL AND erasure_id IS NOT NULL))
+    )
+    """,
+    """
+    CREATE UNIQUE INDEX IF NOT EXISTS data_subjects_lookup_key
+        ON data_subjects (tenant_id, lookup) WHERE lookup IS NOT NULL
+    """,
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS subject_refs uuid[] NOT NULL DEFAULT '{}'",
+    "CREATE INDEX IF NOT EXISTS events_subject_refs ON events USING gin (subject_refs)",
+)
+
 EVENT_STORE_DDL: tuple[str, ...] = (
     """
     CREATE TABLE events (
@@ -58,6 +88,7 @@ EVENT_STORE_DDL: tuple[str, ...] = (
     CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
     FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()
     """,
+    *PERSONAL_DATA_DDL,
 )
 
 CONSUMER_DDL: tuple[str, ...] = (
@@ -92,6 +123,7 @@ CONSUMER_DDL: tuple[str, ...] = (
 ADD_ORDERING_ID = "ALTER TABLE events ADD COLUMN IF NOT EXISTS ordering_id uuid"
 
 EVENT_STORE_DROP: tuple[str, ...] = (
+    "DROP TABLE IF EXISTS data_subjects",
     "DROP TABLE IF EXISTS outbox",
     "DROP FUNCTION IF EXISTS outbox_notify() CASCADE",
     "DROP TABLE IF EXISTS events",

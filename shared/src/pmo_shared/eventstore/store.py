@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pmo_shared.database.errors import unique_violation
 from pmo_shared.domain.errors import Refusal
-from pmo_shared.domain.events import DomainEvent, EventEnvelope, EventMetadata
+from pmo_shared.domain.events import DomainEvent, EventEnvelope, EventMetadata, JsonDict
+from pmo_shared.privacy.keystore import KeyStore
+from pmo_shared.privacy.sealing import actor_of, data_keys, open_payload, seal_events
 from pmo_shared.telemetry import metrics
 
 
@@ -97,15 +99,20 @@ _APPEND = text(
     ), inserted AS (
         INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type,
                             schema_version, occurred_at, tenant_id, actor, correlation_id,
-                            causation_id, payload, ordering_id)
+                            causation_id, payload, ordering_id, subject_refs)
         SELECT e.event_id, :stream_type, :stream_id, :expected_version + e.n, e.event_type,
                e.schema_version, :occurred_at, :tenant_id, :actor, :correlation_id,
-               :causation_id, e.payload::jsonb, :ordering_id
+               :causation_id, e.payload::jsonb, :ordering_id, e.refs::uuid[]
         FROM unnest(CAST(:event_ids AS uuid[]), CAST(:event_types AS text[]),
-                    CAST(:schema_versions AS integer[]), CAST(:payloads AS text[]))
-             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, n),
+                    CAST(:schema_versions AS integer[]), CAST(:payloads AS text[]),
+                    CAST(:refs AS text[]))
+             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, refs, n),
              current
         WHERE current.version = :expected_version
+          -- never seal with a subject erased since the writer learnt its key
+          AND NOT EXISTS (SELECT 1 FROM data_subjects d
+                          WHERE d.subject_ref = ANY(CAST(:all_refs AS uuid[]))
+                            AND d.erased_at IS NOT NULL)
         ORDER BY e.n
         RETURNING position, stream_version
     ), queued AS (
@@ -121,7 +128,7 @@ _READ_STREAM = text(
     """
     SELECT position, event_id, event_type, schema_version, stream_type, stream_id,
            stream_version, occurred_at, tenant_id, actor, correlation_id, causation_id, payload,
-           ordering_id
+           ordering_id, subject_refs
     FROM events
     WHERE stream_id = :stream_id AND tenant_id = :tenant_id AND stream_version > :after_version
       AND (CAST(:as_of AS timestamptz) IS NULL OR occurred_at <= CAST(:as_of AS timestamptz))
@@ -173,38 +180,51 @@ async def append(
     metadata: EventMetadata,
     occurred_at: datetime | None = None,
     ordering_id: UUID | None = None,
+    keys: KeyStore | None = None,
 ) -> list[RecordedEvent]:
     """Append `events` to a stream at `expected_version` (0 = new stream), inside `conn`'s
-    transaction, and queue them in the outbox. Raises `ConcurrencyError` on a stale version."""
+    transaction, and queue them in the outbox. Raises `ConcurrencyError` on a stale version.
+    With `keys`, personal fields and the actor are stored sealed (see `pmo_shared.privacy`);
+    the recorded events returned hold them as given."""
     if not events:
         return []
     when = occurred_at or datetime.now(UTC)
     event_ids = [uuid.uuid4() for _ in events]
     payloads = [e.model_dump(mode="json") for e in events]
-    params = {
-        "stream_id": stream_id,
-        "stream_type": stream_type,
-        "expected_version": expected_version,
-        "occurred_at": when,
-        "tenant_id": metadata.tenant_id,
-        "actor": metadata.actor,
-        "correlation_id": metadata.correlation_id,
-        "causation_id": metadata.causation_id,
-        "ordering_id": ordering_id,
-        "event_ids": event_ids,
-        "event_types": [e.event_type for e in events],
-        "schema_versions": [e.schema_version for e in events],
-        "payloads": [orjson.dumps(p).decode() for p in payloads],
-    }
-    # No savepoint: a conflict aborts the caller's whole unit of work, which is what it needs.
-    try:
-        rows = (await conn.execute(_APPEND, params)).all()
-    except IntegrityError as exc:
-        if unique_violation(exc) == _STREAM_VERSION_KEY:
-            metrics.APPEND_CONFLICTS.labels(stream_type).inc()
-            raise ConcurrencyError(stream_id, expected_version) from exc
-        raise
-    if len(rows) != len(events):
+    for attempt in (1, 2):
+        stored = await _stored_form(keys, events, payloads, metadata)
+        params = {
+            "stream_id": stream_id,
+            "stream_type": stream_type,
+            "expected_version": expected_version,
+            "occurred_at": when,
+            "tenant_id": metadata.tenant_id,
+            "actor": stored.actor,
+            "correlation_id": metadata.correlation_id,
+            "causation_id": metadata.causation_id,
+            "ordering_id": ordering_id,
+            "event_ids": event_ids,
+            "event_types": [e.event_type for e in events],
+            "schema_versions": [e.schema_version for e in events],
+            "payloads": [orjson.dumps(p).decode() for p in stored.payloads],
+            "refs": stored.refs_text,
+            "all_refs": stored.all_refs,
+        }
+        # No savepoint: a conflict aborts the caller's whole unit of work, which it needs.
+        try:
+            rows = (await conn.execute(_APPEND, params)).all()
+        except IntegrityError as exc:
+            if unique_violation(exc) == _STREAM_VERSION_KEY:
+                metrics.APPEND_CONFLICTS.labels(stream_type).inc()
+                raise ConcurrencyError(stream_id, expected_version) from exc
+            raise
+        if len(rows) == len(events):
+            break
+        if keys is not None and attempt == 1:
+            erased = await keys.erased_among(conn, stored.all_refs)
+            if erased:  # someone was erased since this writer learnt their key: seal anew
+                keys.forget(erased)
+                continue
         metrics.APPEND_CONFLICTS.labels(stream_type).inc()
         raise ConcurrencyError(stream_id, expected_version)
     for event in events:  # counted as appended; a rollback later is the caller's business
@@ -229,6 +249,30 @@ async def append(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    payloads: Sequence[JsonDict]
+    actor: str
+    refs_text: list[str]
+    all_refs: list[UUID]
+
+
+async def _stored_form(
+    keys: KeyStore | None,
+    events: Sequence[DomainEvent],
+    payloads: Sequence[JsonDict],
+    metadata: EventMetadata,
+) -> _Stored:
+    if keys is None:
+        return _Stored(payloads, metadata.actor, ["{}"] * len(payloads), [])
+    sealed = await seal_events(
+        keys, tenant_id=metadata.tenant_id, actor=metadata.actor, events=events, payloads=payloads
+    )
+    every = sorted({r for refs in sealed.subject_refs for r in refs})
+    refs_text = ["{" + ",".join(map(str, refs)) + "}" for refs in sealed.subject_refs]
+    return _Stored(sealed.payloads, str(sealed.actor_ref), refs_text, every)
+
+
 async def read_stream(
     conn: AsyncConnection,
     *,
@@ -236,17 +280,41 @@ async def read_stream(
     tenant_id: str,
     as_of: datetime | None = None,
     after_version: int = 0,
+    keys: KeyStore | None = None,
 ) -> list[RecordedEvent]:
     """A stream's events in version order, only if they belong to `tenant_id`; with `as_of`,
-    only those that had occurred by then."""
+    only those that had occurred by then. With `keys`, sealed personal values and actors read
+    as their user ids, or `[erased]`."""
     params = {
         "stream_id": stream_id,
         "tenant_id": tenant_id,
         "after_version": after_version,
         "as_of": as_of,
     }
-    result = await conn.execute(_READ_STREAM, params)
-    return [_envelope(row) for row in result]
+    rows = (await conn.execute(_READ_STREAM, params)).all()
+    if keys is None:
+        return [_envelope(row) for row in rows]
+    return await opened(conn, keys, rows)
+
+
+async def opened(conn: AsyncConnection, keys: KeyStore, rows: Sequence[Any]) -> list[RecordedEvent]:
+    """Stored event rows (with `subject_refs`) as events whose personal data is open: one read
+    of the key store, on `conn`, for all of them."""
+    held = await keys.held(conn, (ref for row in rows for ref in row.subject_refs or ()))
+    secrets = data_keys(held)
+    recorded = []
+    for row in rows:
+        event = _envelope(row)
+        envelope = event.envelope.model_copy(
+            update={
+                "payload": open_payload(
+                    event.envelope.payload, tenant_id=row.tenant_id, keys=secrets
+                ),
+                "actor": actor_of(row.actor, held),
+            }
+        )
+        recorded.append(RecordedEvent(position=event.position, envelope=envelope))
+    return recorded
 
 
 async def stream_version(conn: AsyncConnection, *, stream_id: UUID) -> int:
@@ -275,8 +343,11 @@ async def remove_from_outbox(conn: AsyncConnection, *, positions: Sequence[int])
 class PostgresEventStore:
     """The event store inside one PostgreSQL transaction (the connection's)."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, keys: KeyStore | None = None) -> None:
         self.conn = conn
+        self.keys = keys
+        """The key store personal data is sealed with (None: stored as given, for tests and
+        the benchmark's baseline only)."""
 
     async def append(
         self,
@@ -299,6 +370,7 @@ class PostgresEventStore:
             metadata=metadata,
             occurred_at=occurred_at,
             ordering_id=ordering_id,
+            keys=self.keys,
         )
 
     async def read_stream(
@@ -316,6 +388,7 @@ class PostgresEventStore:
             tenant_id=tenant_id,
             as_of=as_of,
             after_version=after_version,
+            keys=self.keys,
         )
 
     async def stream_version(self, *, stream_id: UUID) -> int:

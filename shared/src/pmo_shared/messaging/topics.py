@@ -23,12 +23,16 @@ log = logging.getLogger(__name__)
 PROJECT_EVENTS_TOPIC: Final = "pmo.project.events"
 PROGRAM_EVENTS_TOPIC: Final = "pmo.program.events"
 PORTFOLIO_EVENTS_TOPIC: Final = "pmo.portfolio.events"
+PRIVACY_EVENTS_TOPIC: Final = "pmo.privacy.events"
+"""Every service's erasure records (`DataSubjectErased`): the ledger a service replays after a
+restore, so that an erasure made after its backup is made again. Names no personal data."""
 DEAD_LETTER_TOPIC: Final = "pmo.dead-letter"
 
 EVENT_TOPICS: Final[tuple[str, ...]] = (
     PROJECT_EVENTS_TOPIC,
     PROGRAM_EVENTS_TOPIC,
     PORTFOLIO_EVENTS_TOPIC,
+    PRIVACY_EVENTS_TOPIC,
 )
 
 TOPIC_BY_STREAM_TYPE: Final[Mapping[str, str]] = MappingProxyType(
@@ -39,6 +43,7 @@ TOPIC_BY_STREAM_TYPE: Final[Mapping[str, str]] = MappingProxyType(
         "project_office": PROJECT_EVENTS_TOPIC,
         "program": PROGRAM_EVENTS_TOPIC,
         "portfolio": PORTFOLIO_EVENTS_TOPIC,
+        "data_subject": PRIVACY_EVENTS_TOPIC,
     }
 )
 

@@ -6,7 +6,7 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -51,18 +51,25 @@ def create_service_app(
     readiness: Sequence[ReadinessCheck] = (),
     background: Sequence[BackgroundTask] = (),
     token_verifier: TokenVerifier | None = None,
+    internal_routers: Sequence[APIRouter] = (),
+    startup: Sequence[Callable[[], Awaitable[None]]] = (),
+    shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
     """A service app: every router behind bearer auth, ops routes open, problems for errors.
+    `internal_routers` authenticate other services themselves (`web.datasubjects`); `startup`
+    checks run before the app serves (one that raises stops the process), `shutdown` after.
 
-    Before a body is read, the request gate (`web.gate`) checks the method, the token of an
-    authenticated route, and the body's size (`max_body_bytes`) and media type."""
+        Before a body is read, the request gate (`web.gate`) checks the method, the token of an
+        authenticated route, and the body's size (`max_body_bytes`) and media type."""
     app = FastAPI(
         title=title,
         version=version,
         openapi_url="/openapi.json",
         docs_url=None,  # served from local assets by install_offline_docs
         redoc_url=None,
-        lifespan=_lifespan(engine=engine, background=background),
+        lifespan=_lifespan(
+            engine=engine, background=background, startup=startup, shutdown=shutdown
+        ),
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -82,17 +89,29 @@ def create_service_app(
     for router in routers:
         # Authentication is the default, not something each route has to remember.
         app.include_router(router, dependencies=[Depends(authenticate)])
+    for router in internal_routers:
+        app.include_router(router)
     app.openapi = _openapi_with_bearer_scheme(app)  # type: ignore[method-assign]
     return app
 
 
 def _lifespan(
-    *, engine: AsyncEngine, background: Sequence[BackgroundTask]
+    *,
+    engine: AsyncEngine,
+    background: Sequence[BackgroundTask],
+    startup: Sequence[Callable[[], Awaitable[None]]],
+    shutdown: Sequence[Callable[[], Awaitable[None]]],
 ) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(app.state.settings)  # again in each worker process
         forget_dead_processes()
+        for check in startup:
+            try:
+                await check()
+            except Exception as exc:
+                log.critical("startup_check_failed", check=check.__qualname__, error=str(exc))
+                raise
         stop = asyncio.Event()
         tasks = [_start(job, stop=stop) for job in background]
         try:
@@ -100,6 +119,8 @@ def _lifespan(
         finally:
             stop.set()
             await _finish(tasks)
+            for close in shutdown:
+                await close()
             await engine.dispose()
             retire_this_process()
 

@@ -1,9 +1,15 @@
 """project-svc's query rows in PostgreSQL: the project list and each project's offices, written
-in the same transaction as the events they reflect."""
+in the same transaction as the events they reflect.
+
+The list holds a project's manager as their pseudonym (the key store's `subject_ref`), never
+the user id: `?manager=` looks the user id's pseudonym up, and a page shows each pseudonym's
+user id from the key store, or `[erased]`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -17,6 +23,9 @@ from pmo_shared.database.errors import unique_violation
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.errors import RuleViolationError
 from pmo_shared.eventstore.store import RecordedEvent
+from pmo_shared.privacy.fields import ERASED
+from pmo_shared.privacy.keystore import KeyStore
+from pmo_shared.privacy.sealing import actor_of
 from project_svc.adapters.tables import project_offices, projects
 from project_svc.application.ports import ProjectListing
 from project_svc.domain.project import Project
@@ -26,8 +35,9 @@ _UPSERT_PROJECT = text(
     """
     INSERT INTO projects (project_id, seq, tenant_id, code, name, status, manager, large,
                           budget_at_completion, currency, version, updated_at)
-    VALUES (:project_id, :seq, :tenant_id, :code, :name, :status, :manager, :large,
-            :budget_at_completion, :currency, :version, now())
+    VALUES (:project_id, :seq, :tenant_id, :code, :name, :status,
+            coalesce(:manager, (SELECT p.manager FROM projects p WHERE p.project_id = :project_id)),
+            :large, :budget_at_completion, :currency, :version, now())
     ON CONFLICT (project_id) DO UPDATE SET
         name = EXCLUDED.name, status = EXCLUDED.status, manager = EXCLUDED.manager,
         large = EXCLUDED.large, budget_at_completion = EXCLUDED.budget_at_completion,
@@ -46,8 +56,9 @@ class DuplicateCodeError(RuleViolationError):
 class PostgresProjectRows:
     """`ProjectRows` on one connection (its transaction)."""
 
-    def __init__(self, conn: AsyncConnection, *, large_threshold: Decimal) -> None:
+    def __init__(self, conn: AsyncConnection, keys: KeyStore, *, large_threshold: Decimal) -> None:
         self._conn = conn
+        self._keys = keys
         self._threshold = large_threshold
         self._upserts: dict[type[Aggregate], Callable[[Any, list[RecordedEvent]], Awaitable[None]]]
         self._upserts = {Project: self._project_saved, ProjectOffice: self._office_saved}
@@ -57,14 +68,19 @@ class PostgresProjectRows:
         await self._upserts[type(aggregate)](aggregate, list(recorded))
 
     async def _project_saved(self, project: Project, recorded: list[RecordedEvent]) -> None:
+        tenant_id = recorded[0].envelope.tenant_id
+        manager = None  # an erased manager keeps the pseudonym the row has
+        if project.manager != ERASED:
+            subjects = await self._keys.subjects(tenant_id, [project.manager])
+            manager = str(subjects[project.manager].subject_ref)
         row = {
             "project_id": project.id,
             "seq": recorded[0].position,
-            "tenant_id": recorded[0].envelope.tenant_id,
+            "tenant_id": tenant_id,
             "code": project.code,
             "name": project.name,
             "status": project.status.value,
-            "manager": project.manager,
+            "manager": manager,
             "large": project.is_large(self._threshold),
             "budget_at_completion": (
                 project.baseline.budget_at_completion if project.baseline else None
@@ -146,7 +162,10 @@ class PostgresProjectRows:
         if status is not None:
             query = query.where(projects.c.status == status)
         if manager is not None:
-            query = query.where(projects.c.manager == manager)
+            ref = await self._keys.lookup(self._conn, tenant_id, manager)
+            if ref is None:
+                return []
+            query = query.where(projects.c.manager == str(ref))
         if large is not None:
             query = query.where(projects.c.large == large)
         if after is not None:
@@ -154,4 +173,23 @@ class PostgresProjectRows:
         rows: Sequence[Any] = (
             await self._conn.execute(query.order_by(projects.c.seq).limit(limit))
         ).all()
-        return rows
+        held = await self._keys.held(self._conn, (UUID(r.manager) for r in rows))
+        return [_Listing(**{**r._asdict(), "manager": actor_of(r.manager, held)}) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """A row of the project list with its manager's user id."""
+
+    project_id: UUID
+    seq: int
+    tenant_id: str
+    code: str
+    name: str
+    status: str
+    manager: str
+    large: bool
+    budget_at_completion: Decimal | None
+    currency: str
+    version: int
+    updated_at: datetime

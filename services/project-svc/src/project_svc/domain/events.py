@@ -27,8 +27,8 @@ from pmo_shared.domain.values import (
     PositiveAmount,
     Probability,
     Text,
-    UserId,
 )
+from pmo_shared.privacy.fields import PersonalUserId
 from project_svc.domain.values import Methodology, PlannedValuePoint, Rag
 
 registry = EventRegistry()
@@ -46,8 +46,8 @@ class ProjectProposed(DomainEvent):
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
     name: Text
     description: Annotated[str, Field(max_length=10_000)]
-    manager: UserId
-    sponsor: UserId
+    manager: PersonalUserId
+    sponsor: PersonalUserId
     methodology: Methodology
     currency: CurrencyCode
     flagged_large: bool
@@ -75,7 +75,7 @@ class ProjectApproved(DomainEvent):
 
     event_type = "ProjectApproved"
     schema_version = 2
-    approved_by: UserId
+    approved_by: PersonalUserId
     effective_on: date
 
 
@@ -184,7 +184,7 @@ class RiskRaised(DomainEvent):
     title: Text
     probability: Probability
     impact: NonNegativeAmount
-    owner: UserId
+    owner: PersonalUserId
 
 
 @registry.register
@@ -230,7 +230,7 @@ class ProjectOfficeEstablished(DomainEvent):
     schema_version = 2
     office_id: UUID
     project_id: UUID
-    lead: UserId
+    lead: PersonalUserId
     reporting_cadence_days: Annotated[int, Field(ge=1, le=366)]
     charter: Annotated[str, Field(max_length=20_000)]
     established_on: date
@@ -241,7 +241,7 @@ class OfficeStaffAssigned(DomainEvent):
     """Someone joined the Project Office."""
 
     event_type = "OfficeStaffAssigned"
-    user_id: UserId
+    user_id: PersonalUserId
     role: Text
 
 
@@ -250,7 +250,7 @@ class OfficeStaffReleased(DomainEvent):
     """Someone left the Project Office."""
 
     event_type = "OfficeStaffReleased"
-    user_id: UserId
+    user_id: PersonalUserId
 
 
 @registry.register
@@ -315,7 +315,7 @@ class ProjectApprovedV1(DomainEvent):
 
     model_config = _v1("ProjectApproved")
     event_type = "ProjectApproved"
-    approved_by: UserId
+    approved_by: PersonalUserId
 
 
 @registry.register
@@ -362,7 +362,7 @@ class ProjectOfficeEstablishedV1(DomainEvent):
     event_type = "ProjectOfficeEstablished"
     office_id: UUID
     project_id: UUID
-    lead: UserId
+    lead: PersonalUserId
     reporting_cadence_days: Annotated[int, Field(ge=1, le=366)]
     charter: Annotated[str, Field(max_length=20_000)]
 

@@ -1,0 +1,273 @@
+"""The key store of a service: one row per data subject (a person of a tenant) in its own
+database, holding the subject's data key wrapped by the master key.
+
+A row is found by the keyed hash of the user id (`lookup`), never by the user id, which the
+row keeps only sealed with the subject's own key (to show who an actor pseudonym is). Erasing
+a subject clears its lookup, its wrapped key and its sealed user id; the row stays as a
+tombstone, so events that name the pseudonym still find it and read `[erased]`.
+
+A writer keeps the subjects it sealed for in memory (they never change, only disappear): the
+append statement refuses to seal with a subject erased since (`erased_refs`), and the writer
+then forgets it and seals again with a new subject. New subjects are created on a connection of
+their own and committed at once, so no event ever names a subject the store does not have.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pmo_shared.privacy import crypto
+from pmo_shared.privacy.crypto import MasterKey, UnreadableError
+
+
+class KeyStoreError(RuntimeError):
+    """The key store does not fit the data: lost, or wrapped by another master key. A service
+    refuses to start rather than show personal data as erased when it is not."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectKey:
+    """What a writer seals a person's values with."""
+
+    subject_ref: UUID
+    key_id: UUID
+    data_key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class HeldKey:
+    """What the store holds for one subject: its key and user id, or nothing once erased."""
+
+    subject_ref: UUID
+    tenant_id: str
+    key_id: UUID
+    data_key: bytes | None
+    user_id: str | None
+    created_at: datetime
+    erased_at: datetime | None
+
+
+_FIND = text(
+    """SELECT lookup, subject_ref, key_id, wrapped_key FROM data_subjects
+       WHERE tenant_id = :tenant AND lookup = ANY(CAST(:lookups AS bytea[]))"""
+)
+_CREATE = text(
+    """INSERT INTO data_subjects (subject_ref, tenant_id, lookup, key_id, wrapped_key,
+                                  sealed_user_id, master_key_id)
+       SELECT s.ref, :tenant, s.lookup, s.key_id, s.wrapped, s.sealed, :master
+       FROM unnest(CAST(:refs AS uuid[]), CAST(:lookups AS bytea[]), CAST(:key_ids AS uuid[]),
+                   CAST(:wrapped AS bytea[]), CAST(:sealed AS text[]))
+            AS s(ref, lookup, key_id, wrapped, sealed)
+       ON CONFLICT (tenant_id, lookup) WHERE lookup IS NOT NULL DO NOTHING"""
+)
+_HELD = text(
+    """SELECT subject_ref, tenant_id, key_id, wrapped_key, sealed_user_id, created_at, erased_at
+       FROM data_subjects WHERE subject_ref = ANY(CAST(:refs AS uuid[]))"""
+)
+_ERASED_AMONG = text(
+    """SELECT subject_ref FROM data_subjects
+       WHERE subject_ref = ANY(CAST(:refs AS uuid[])) AND erased_at IS NOT NULL"""
+)
+_LOOKUP = text(
+    """SELECT subject_ref FROM data_subjects WHERE tenant_id = :tenant AND lookup = :lookup"""
+)
+_ERASE = text(
+    """UPDATE data_subjects
+       SET lookup = NULL, wrapped_key = NULL, sealed_user_id = NULL,
+           erased_at = clock_timestamp(), erasure_id = :erasure
+       WHERE subject_ref = :ref AND tenant_id = :tenant AND erased_at IS NULL
+       RETURNING erased_at"""
+)
+_MISSING = text(
+    """SELECT r FROM events e, unnest(e.subject_refs) AS r
+       WHERE NOT EXISTS (SELECT 1 FROM data_subjects d WHERE d.subject_ref = r)
+       LIMIT 1"""
+)
+_SAMPLE = text(
+    """SELECT subject_ref, tenant_id, key_id, wrapped_key, master_key_id FROM data_subjects
+       WHERE wrapped_key IS NOT NULL ORDER BY created_at DESC LIMIT 1"""
+)
+
+
+class KeyStore:
+    """The data subjects of a service's tenants and their keys (`data_subjects` table)."""
+
+    def __init__(self, engine: AsyncEngine, master: MasterKey, *, capacity: int = 100_000):
+        self._engine = engine  # for creating subjects, committed at once
+        self.master = master
+        self._capacity = capacity
+        self._known: OrderedDict[tuple[str, bytes], SubjectKey] = OrderedDict()
+
+    async def subjects(self, tenant_id: str, user_ids: Iterable[str]) -> dict[str, SubjectKey]:
+        """The live subject of each user id of the tenant, created when it has none."""
+        wanted = {u: self.master.lookup(tenant_id, u) for u in set(user_ids)}
+        found: dict[str, SubjectKey] = {}
+        missing: dict[str, bytes] = {}
+        for user_id, lookup in wanted.items():
+            known = self._known.get((tenant_id, lookup))
+            if known is None:
+                missing[user_id] = lookup
+            else:
+                self._known.move_to_end((tenant_id, lookup))
+                found[user_id] = known
+        if missing:
+            found.update(await self._load_or_create(tenant_id, missing))
+        return found
+
+    async def _load_or_create(
+        self, tenant_id: str, missing: dict[str, bytes]
+    ) -> dict[str, SubjectKey]:
+        async with self._engine.begin() as conn:
+            rows = await self._find(conn, tenant_id, list(missing.values()))
+            new = {u: lk for u, lk in missing.items() if lk not in rows}
+            if new:
+                await conn.execute(_CREATE, self._new_rows(tenant_id, new))
+                rows.update(await self._find(conn, tenant_id, list(new.values())))
+        keys: dict[str, SubjectKey] = {}
+        for user_id, lookup in missing.items():
+            ref, key_id, wrapped = rows[lookup]
+            data_key = self.master.unwrap(
+                wrapped, tenant_id=tenant_id, subject_ref=ref, key_id=key_id
+            )
+            keys[user_id] = SubjectKey(ref, key_id, data_key)
+            self._remember((tenant_id, lookup), keys[user_id])
+        return keys
+
+    async def _find(
+        self, conn: AsyncConnection, tenant_id: str, lookups: list[bytes]
+    ) -> dict[bytes, tuple[UUID, UUID, bytes]]:
+        result = await conn.execute(_FIND, {"tenant": tenant_id, "lookups": lookups})
+        return {bytes(r.lookup): (r.subject_ref, r.key_id, bytes(r.wrapped_key)) for r in result}
+
+    def _new_rows(self, tenant_id: str, new: dict[str, bytes]) -> dict[str, Any]:
+        refs, key_ids, wrapped, sealed = [], [], [], []
+        for user_id in new:
+            ref, key_id, data_key = uuid.uuid4(), uuid.uuid4(), crypto.new_data_key()
+            refs.append(ref)
+            key_ids.append(key_id)
+            wrapped.append(
+                self.master.wrap(data_key, tenant_id=tenant_id, subject_ref=ref, key_id=key_id)
+            )
+            sealed.append(
+                crypto.seal(user_id, data_key, tenant_id=tenant_id, subject_ref=ref, key_id=key_id)
+            )
+        return {
+            "tenant": tenant_id,
+            "master": self.master.key_id,
+            "refs": refs,
+            "lookups": list(new.values()),
+            "key_ids": key_ids,
+            "wrapped": wrapped,
+            "sealed": sealed,
+        }
+
+    def _remember(self, key: tuple[str, bytes], subject: SubjectKey) -> None:
+        self._known[key] = subject
+        while len(self._known) > self._capacity:
+            self._known.popitem(last=False)
+
+    def forget(self, refs: Iterable[UUID]) -> None:
+        """Drop remembered subjects (they were erased since)."""
+        gone = set(refs)
+        for key in [k for k, s in self._known.items() if s.subject_ref in gone]:
+            del self._known[key]
+
+    async def erased_among(self, conn: AsyncConnection, refs: Sequence[UUID]) -> set[UUID]:
+        """Which of these subjects are erased."""
+        result = await conn.execute(_ERASED_AMONG, {"refs": list(refs)})
+        return {row.subject_ref for row in result}
+
+    async def held(self, conn: AsyncConnection, refs: Iterable[UUID]) -> dict[UUID, HeldKey]:
+        """What the store holds for each subject it knows of these (read on `conn`, so in the
+        caller's transaction: an erasure committed before it is always seen)."""
+        wanted = list(set(refs))
+        if not wanted:
+            return {}
+        held: dict[UUID, HeldKey] = {}
+        for row in await conn.execute(_HELD, {"refs": wanted}):
+            held[row.subject_ref] = self._held(row)
+        return held
+
+    def _held(self, row: Any) -> HeldKey:
+        if row.wrapped_key is None:
+            data_key, user_id = None, None
+        else:
+            data_key = self.master.unwrap(
+                bytes(row.wrapped_key),
+                tenant_id=row.tenant_id,
+                subject_ref=row.subject_ref,
+                key_id=row.key_id,
+            )
+            user_id = crypto.unseal(
+                row.sealed_user_id,
+                data_key,
+                tenant_id=row.tenant_id,
+                subject_ref=row.subject_ref,
+                key_id=row.key_id,
+            )
+        return HeldKey(
+            row.subject_ref,
+            row.tenant_id,
+            row.key_id,
+            data_key,
+            user_id,
+            row.created_at,
+            row.erased_at,
+        )
+
+    async def lookup(self, conn: AsyncConnection, tenant_id: str, user_id: str) -> UUID | None:
+        """The live pseudonym of a user id in the tenant, if the store has one."""
+        lookup = self.master.lookup(tenant_id, user_id)
+        ref: UUID | None = (
+            await conn.execute(_LOOKUP, {"tenant": tenant_id, "lookup": lookup})
+        ).scalar_one_or_none()
+        return ref
+
+    async def destroy(
+        self, conn: AsyncConnection, *, tenant_id: str, subject_ref: UUID, erasure_id: UUID
+    ) -> datetime | None:
+        """Destroy a subject's key, lookup and sealed user id (when it still has them)."""
+        erased_at: datetime | None = (
+            await conn.execute(
+                _ERASE, {"ref": subject_ref, "tenant": tenant_id, "erasure": erasure_id}
+            )
+        ).scalar_one_or_none()
+        self.forget([subject_ref])
+        return erased_at
+
+    async def check(self, conn: AsyncConnection) -> None:
+        """At startup: every subject an event names is in the store (erased or not), and the
+        store's keys unwrap with this master key; `KeyStoreError` otherwise."""
+        missing = (await conn.execute(_MISSING)).scalar_one_or_none()
+        if missing is not None:
+            raise KeyStoreError(
+                f"the key store has no row for data subject {missing}, which stored events "
+                "name: the key store was lost or restored apart from the events. Restore the "
+                "data_subjects table from the same backup as the events; starting would show "
+                "personal data as erased when it is not"
+            )
+        row = (await conn.execute(_SAMPLE)).one_or_none()
+        if row is None:
+            return
+        try:
+            self.master.unwrap(
+                bytes(row.wrapped_key),
+                tenant_id=row.tenant_id,
+                subject_ref=row.subject_ref,
+                key_id=row.key_id,
+            )
+        except UnreadableError:
+            raise KeyStoreError(
+                f"the key store's keys were wrapped by master key {row.master_key_id}, not by "
+                f"the configured one ({self.master.key_id}): set PERSONAL_DATA_MASTER_KEY to "
+                "the key this store was created with"
+            ) from None
