@@ -76,7 +76,7 @@ class ErasureLedger:
         await consumer.start()
         try:
             # the consumer's own metadata lists only what it was assigned: ask the cluster
-            cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001
+            cluster = await consumer._client.fetch_all_metadata()
             numbers = cluster.partitions_for_topic(self._topic)
             if not numbers:
                 raise RuntimeError(f"topic {self._topic} does not exist (run pmo-topics)")
