@@ -36,7 +36,14 @@ class Service:
 
 KERNEL_CHECKS = frozenset({"database", "kafka"})
 SERVICES = [
-    Service("project-svc", ProjectSettings, project_app, "project", 8001, KERNEL_CHECKS),
+    Service(
+        "project-svc",
+        ProjectSettings,
+        project_app,
+        "project",
+        8001,
+        KERNEL_CHECKS | {"erasure-ledger"},
+    ),
     Service("program-svc", ProgramSettings, program_app, "program", 8002, KERNEL_CHECKS),
     Service("portfolio-svc", PortfolioSettings, portfolio_app, "portfolio", 8003, KERNEL_CHECKS),
     Service(
@@ -63,6 +70,7 @@ def settings(service: Service) -> Any:
         database_url="postgresql://pmo@127.0.0.1:1/pmo",
         kafka_bootstrap_servers="127.0.0.1:1",
         jwt_secret=f"{service.name}-test-secret-of-at-least-32-chars",
+        personal_data_master_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     )
 
 

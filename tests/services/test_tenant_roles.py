@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -39,16 +40,29 @@ APPS: dict[str, tuple[type[Any], Callable[[Any], FastAPI]]] = {
 
 @pytest.fixture(params=sorted(APPS))
 async def client(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
-    settings_type, create = APPS[request.param]
+    async with _client(request.param) as http:
+        yield request.param, http
+
+
+@pytest.fixture
+async def project() -> AsyncIterator[httpx.AsyncClient]:
+    async with _client("project") as http:
+        yield http
+
+
+@asynccontextmanager
+async def _client(service: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings_type, create = APPS[service]
     settings = settings_type(
         environment="test",
         database_url="postgresql://pmo@127.0.0.1:1/pmo",
         kafka_bootstrap_servers="127.0.0.1:1",
         jwt_secret=SECRET,
+        personal_data_master_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     )
     transport = httpx.ASGITransport(app=create(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield request.param, http
+        yield http
 
 
 @pytest.mark.parametrize("roles", [[], ["platform_operator"]], ids=["no-role", "operator-only"])
@@ -65,4 +79,33 @@ async def test_without_a_tenant_role_nothing_of_the_tenant_is_reached(
         body = {"reason": "x"} if method == "POST" else None
         response = await http.request(method, path, headers=headers, json=body)
         assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [[], ["viewer"], ["project_manager"], ["program_manager", "portfolio_manager"]],
+    ids=["no-role", "viewer", "project-manager", "managers"],
+)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/v1/data-subjects/ann/erase"), ("GET", "/v1/data-subjects/ann")],
+)
+async def test_only_the_pmo_or_a_platform_operator_erases_or_exports_a_person(
+    project: httpx.AsyncClient, roles: list[str], method: str, path: str
+) -> None:
+    token = issue_dev_token(SECRET, sub="olga", tenant="acme", roles=roles)
+    response = await project.request(method, path, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_internal_routes_need_a_service_token_not_a_user_token(
+    project: httpx.AsyncClient,
+) -> None:
+    token = issue_dev_token(SECRET, sub="olga", tenant="acme", roles=["pmo", "platform_operator"])
+    body = {"tenant_id": "acme", "subject_refs": [str(uuid.uuid4())]}
+    for headers in ({}, {"Authorization": f"Bearer {token}"}, {"Authorization": "Bearer x" * 9}):
+        response = await project.post("/internal/v1/data-keys", json=body, headers=headers)
+        assert response.status_code == 401, response.text
         assert response.headers["content-type"] == "application/problem+json"

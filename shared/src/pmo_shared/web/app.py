@@ -14,6 +14,7 @@ import structlog
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
+from uvicorn.importer import import_from_string
 
 from pmo_shared.settings import ServiceSettings
 from pmo_shared.tasks import BackgroundTask
@@ -73,6 +74,8 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.startup_checks = tuple(startup)
+    app.state.shutdown_steps = tuple(shutdown)
     install_token_verifier(app, token_verifier or TokenVerifier.from_settings(settings))
     # Order matters: the last middleware added runs outermost. The gate runs inside the problem
     # middleware (its failures are 500 problems); every answer, the 500 included, gets the
@@ -225,6 +228,9 @@ def serve(factory: str, settings: ServiceSettings) -> None:
     """Run the app that `factory` ("module:function") builds under uvicorn (uvloop, httptools),
     in `WEB_CONCURRENCY` worker processes, with the process's JSON logging."""
     configure_logging(settings)
+    if not asyncio.run(_preflight(factory)):
+        # uvicorn's worker supervisor would stop with exit code 0: say it failed
+        raise SystemExit(3)
     with _shared_metrics(settings):
         uvicorn.run(
             factory,
@@ -240,6 +246,22 @@ def serve(factory: str, settings: ServiceSettings) -> None:
             access_log=False,
             server_header=False,
         )
+
+
+async def _preflight(factory: str) -> bool:
+    """The app's startup checks, once in the parent process before any worker starts."""
+    app = import_from_string(factory)()
+    try:
+        for check in app.state.startup_checks:
+            await check()
+    except Exception as exc:
+        log.critical("startup_check_failed", error=str(exc))
+        return False
+    finally:
+        for close in app.state.shutdown_steps:
+            await close()
+        await app.state.engine.dispose()
+    return True
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import Scope
 
 from pmo_shared.application.caller import Principal, Role
+from pmo_shared.privacy.fields import ERASED
 from pmo_shared.settings import ServiceSettings
 from pmo_shared.web.problems import Problem
 
@@ -133,6 +134,8 @@ def _principal_of(claims: dict[str, Any]) -> Principal:
     subject, tenant, roles = claims["sub"], claims["tenant"], claims.get("roles", [])
     if not isinstance(subject, str) or not subject:
         raise jwt.InvalidTokenError("claim 'sub' must be a non-empty string")
+    if subject.strip() == ERASED or subject.startswith("system:"):
+        raise jwt.InvalidTokenError("claim 'sub' names no person a token may be issued to")
     if not isinstance(tenant, str) or not tenant:
         raise jwt.InvalidTokenError("claim 'tenant' must be a non-empty string")
     if not isinstance(roles, list):

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from pmo_shared.privacy.fields import ERASED
+
 NUL_FREE = r"^[^\x00]*$"
 
 QueryText = Annotated[str, Field(max_length=200, pattern=NUL_FREE)]
@@ -35,7 +37,16 @@ def _required_text(max_length: int) -> Any:
 
 Name = Annotated[str, _required_text(200), AfterValidator(not_blank)]
 """A required short text that names something: a name, a title, a category, a kind, a role."""
-UserRef = Annotated[str, _required_text(200), AfterValidator(not_blank)]
+def not_erased(value: str) -> str:
+    """The user id, unless it is what an erased person reads as (a validation error)."""
+    if value.strip() == ERASED:
+        raise ValueError(f"{ERASED} is what an erased person reads as, not a user id")
+    return value
+
+
+UserRef = Annotated[
+    str, _required_text(200), AfterValidator(not_blank), AfterValidator(not_erased)
+]
 """A required user id: a manager, a sponsor, an owner, a lead, a member of staff."""
 Prose = Annotated[str, _required_text(10_000), AfterValidator(not_blank)]
 """A required longer text: a reason, a resolution, a summary."""
