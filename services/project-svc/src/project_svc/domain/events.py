@@ -7,6 +7,15 @@ Every fact has a business date, the day it took effect (`effective_on`, `actual_
 `as_of`, `incurred_on`, `established_on` ...), beside the instant it was recorded (the
 envelope's `occurred_at`). The versions before the business dates (kept at the end of this
 module) are read with the date they were recorded on, in the tenant's calendar.
+
+Personal data: the fields typed `PersonalUserId` name a person (`ProjectProposed.manager` and
+`sponsor`, `ProjectApproved.approved_by`, `RiskRaised.owner`, `ProjectOfficeEstablished.lead`,
+`OfficeStaffAssigned.user_id` and `OfficeStaffReleased.user_id`), and so does every event's
+actor. In memory they hold the user id; in the store, the outbox and on Kafka each is a sealed
+value, `{"subject_ref", "key_id", "ciphertext"}`, encrypted with the person's own key from the
+key store, and the actor is the person's pseudonym; reads show the user id, or `[erased]` once
+the person was erased (`pmo_shared.privacy`, docs/personal-data.md). Free text (descriptions,
+charters, summaries, lessons) is not sealed: keep names out of it.
 """
 
 from __future__ import annotations
