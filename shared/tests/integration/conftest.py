@@ -1,14 +1,24 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pmo_shared.database.engine import create_engine_for
 from pmo_shared.eventstore.memory import InMemoryEventStore
+from pmo_shared.privacy.crypto import MasterKey
+from pmo_shared.privacy.keystore import KeyStore
 from pmo_shared.testing import required_env
 
-from .kit import PostgresBackend, StoreBackend, create_schema, create_topic, drop_schema
+from .kit import (
+    MASTER_KEY,
+    PostgresBackend,
+    StoreBackend,
+    create_schema,
+    create_topic,
+    drop_schema,
+)
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +42,24 @@ async def store_schema(database_url: str) -> AsyncIterator[tuple[str, AsyncEngin
 @pytest.fixture
 async def engine(store_schema: tuple[str, AsyncEngine]) -> AsyncEngine:
     return store_schema[1]
+
+
+@pytest.fixture
+async def key_stores(
+    database_url: str, store_schema: tuple[str, AsyncEngine]
+) -> AsyncIterator[Callable[..., KeyStore]]:
+    """Makes key stores of the test schema, each on an engine of its own, as each process of
+    a service has (`make()`, or `make(master)` for another master key)."""
+    engines: list[AsyncEngine] = []
+
+    def make(master: MasterKey = MASTER_KEY) -> KeyStore:
+        engine = create_engine_for(database_url, schema=store_schema[0], pool_size=2)
+        engines.append(engine)
+        return KeyStore(engine, master)
+
+    yield make
+    for engine in engines:
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ helpers to reach the real PostgreSQL and Kafka that `make test` starts."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,6 +24,7 @@ from pmo_shared.eventstore.ddl import CONSUMER_DDL, EVENT_STORE_DDL
 from pmo_shared.eventstore.memory import InMemoryEventStore
 from pmo_shared.eventstore.store import EventStore, PostgresEventStore
 from pmo_shared.messaging import cloudevents
+from pmo_shared.privacy.crypto import MasterKey
 
 registry = EventRegistry()
 
@@ -34,6 +36,9 @@ class CounterIncremented(DomainEvent):
 
 
 METADATA = EventMetadata(tenant_id="t1", actor="tester", correlation_id="corr-1")
+
+MASTER_KEY = MasterKey(base64.b64encode(bytes(range(32))).decode())
+"""The personal-data master key of the integration tests' key stores."""
 
 
 async def append_counter(

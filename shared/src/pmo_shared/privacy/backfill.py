@@ -138,7 +138,7 @@ def _seal_row(conn: Connection, registry: EventRegistry, subjects: Subjects, row
         {
             "p": orjson.dumps(payload).decode(),
             "a": str(actor.subject_ref),
-            "r": "{" + ",".join(str(r) for r in sorted(named)) + "}",
+            "r": sorted(named),
             "pos": row.position,
         },
     )

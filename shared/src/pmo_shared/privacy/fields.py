@@ -83,34 +83,46 @@ def is_sealed(value: object) -> bool:
 
 @cache
 def personal_paths(model: type[BaseModel]) -> tuple[Path, ...]:
-    """Every path of a model (and its nested models) that holds a `Personal` field."""
+    """Every path of a model (and its nested models) that holds a `Personal` field, also where
+    the field is optional or listed (`PersonalUserId | None`, `list[PersonalUserId]`)."""
     found: list[Path] = []
     for name, info in model.model_fields.items():
-        key = info.alias or name
+        key = name  # events are stored as `model_dump` writes them: by field name
         if any(isinstance(m, Personal) for m in info.metadata):
             _check_text(model, name, info.annotation)
             found.append((key,))
             continue
-        for inner, suffix in _nested_models(info.annotation):
-            found.extend((key, *suffix, *path) for path in personal_paths(inner))
-    return tuple(found)
+        found.extend((key, *path) for path in _paths_in(model, name, info.annotation))
+    return tuple(dict.fromkeys(found))
 
 
-def _nested_models(annotation: Any) -> Iterator[tuple[type[BaseModel], Path]]:
+def _paths_in(model: type[BaseModel], name: str, annotation: Any) -> Iterator[Path]:
     origin = typing.get_origin(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation, ()
+    if origin is Annotated:
+        inner, *metadata = typing.get_args(annotation)
+        if any(isinstance(m, Personal) for m in metadata):
+            _check_text(model, name, inner)
+            yield ()
+        else:
+            yield from _paths_in(model, name, inner)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield from personal_paths(annotation)
     elif origin in (Union, types.UnionType):
         for arm in typing.get_args(annotation):
-            yield from _nested_models(arm)
+            yield from _paths_in(model, name, arm)
     elif origin in (list, tuple, frozenset, set):
         for arm in typing.get_args(annotation):
             if arm is not Ellipsis:
-                yield from ((m, ("*", *p)) for m, p in _nested_models(arm))
+                yield from (("*", *path) for path in _paths_in(model, name, arm))
+    elif origin is dict and any(
+        True for _ in _paths_in(model, name, typing.get_args(annotation)[1])
+    ):
+        raise TypeError(f"{model.__name__}.{name}: personal data in a mapping is not sealed")
 
 
 def _check_text(model: type[BaseModel], name: str, annotation: Any) -> None:
-    arms = typing.get_args(annotation) if typing.get_origin(annotation) else (annotation,)
+    union = typing.get_origin(annotation) in (Union, types.UnionType)
+    arms = typing.get_args(annotation) if union else (annotation,)
     if not set(arms) <= {str, type(None)}:
         raise TypeError(f"{model.__name__}.{name}: only a text field can be personal data")
 

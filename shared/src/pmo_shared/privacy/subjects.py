@@ -24,8 +24,11 @@ from uuid import UUID
 import orjson
 import structlog
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pmo_shared.database.errors import sqlstate
+from pmo_shared.domain.errors import Refusal
 from pmo_shared.domain.events import (
     DATA_SUBJECT_STREAM,
     DataSubjectErased,
@@ -39,6 +42,28 @@ from pmo_shared.privacy.fields import is_sealed
 from pmo_shared.privacy.keystore import KeyStore
 
 log = structlog.get_logger(__name__)
+
+SELF_ERASURE_ACTOR = "system:data-subject-erasure"
+"""Who a person's erasure at their own request is recorded as."""
+LOCK_TIMEOUT_MS = 10_000
+
+
+class ErasureBusyError(Refusal):
+    """The store was too busy to hold its appends for the erasure: retry shortly (503)."""
+
+    status = 503
+    code = "erasure-busy"
+    title = "Erasure could not start"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "appends in flight kept the erasure from starting; nothing was erased, retry"
+        )
+
+    def problem_headers(self) -> dict[str, str]:
+        """When to retry."""
+        return {"Retry-After": "2"}
+
 
 _STREAMS_NAMING = text(
     """SELECT stream_id, stream_type, max(stream_version) AS version,
@@ -103,8 +128,13 @@ async def erase(
     engine: AsyncEngine, keys: KeyStore, *, user_id: str, metadata: EventMetadata
 ) -> Erasure:
     """Erase the tenant's live data subject of `user_id` (idempotent: a second call finds
-    nothing left to erase). The erasure is recorded under `metadata` (who asked)."""
+    nothing left to erase). The erasure is recorded under `metadata` (who asked), or under the
+    system's name when the person asks for their own erasure (what it records may not name
+    them)."""
+    if metadata.actor == user_id:
+        metadata = metadata.model_copy(update={"actor": SELF_ERASURE_ACTOR})
     async with engine.begin() as conn:
+        await _hold_appends(conn)
         ref = await keys.lookup(conn, metadata.tenant_id, user_id)
         if ref is None:
             return Erasure(None, None, None)
@@ -125,6 +155,7 @@ async def reapply(
     """Erase again a subject whose erasure the store no longer shows (restored from a backup
     made before it); False when there is nothing to do."""
     async with engine.begin() as conn:
+        await _hold_appends(conn)
         subject = (
             await conn.execute(_SUBJECT, {"ref": erasure.subject_ref, "tenant": metadata.tenant_id})
         ).one_or_none()
@@ -140,6 +171,20 @@ async def reapply(
         erasure_id=str(erasure.erasure_id),
     )
     return True
+
+
+async def _hold_appends(conn: AsyncConnection) -> None:
+    """Wait for the appends in flight and hold new ones until this erasure commits: an append
+    that sealed with the key being destroyed then either committed before (its stream gets
+    marked) or runs after (its guard sees the erasure and seals anew). Erasures are rare and
+    short; `lock_timeout` bounds the wait (then `ErasureBusyError`, a 503 to retry)."""
+    await conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
+    try:
+        await conn.execute(text("LOCK TABLE events IN SHARE MODE"))
+    except DBAPIError as exc:
+        if sqlstate(exc) in ("55P03", "40P01"):  # lock_not_available, deadlock_detected
+            raise ErasureBusyError from exc
+        raise
 
 
 async def _destroy(
