@@ -37,6 +37,8 @@ def _required_text(max_length: int) -> Any:
 
 Name = Annotated[str, _required_text(200), AfterValidator(not_blank)]
 """A required short text that names something: a name, a title, a category, a kind, a role."""
+
+
 def not_erased(value: str) -> str:
     """The user id, unless it is what an erased person reads as (a validation error)."""
     if value.strip() == ERASED:
@@ -44,9 +46,7 @@ def not_erased(value: str) -> str:
     return value
 
 
-UserRef = Annotated[
-    str, _required_text(200), AfterValidator(not_blank), AfterValidator(not_erased)
-]
+UserRef = Annotated[str, _required_text(200), AfterValidator(not_blank), AfterValidator(not_erased)]
 """A required user id: a manager, a sponsor, an owner, a lead, a member of staff."""
 Prose = Annotated[str, _required_text(10_000), AfterValidator(not_blank)]
 """A required longer text: a reason, a resolution, a summary."""
