@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pmo_shared.database.engine import create_engine
+from pmo_shared.privacy.remote import RemoteKeys
 from pmo_shared.web.app import create_service_app
 from pmo_shared.web.health import ReadinessCheck
 from reporting_svc import __version__
-from reporting_svc.api import projections, reports
+from reporting_svc.api import datasubjects, projections, reports
 from reporting_svc.application.reports import ReportService
 from reporting_svc.application.supervisor import ProjectionSupervisor
 from reporting_svc.domain.health import HealthThresholds
@@ -16,22 +17,27 @@ from reporting_svc.settings import ReportingSettings
 
 
 def bootstrap(settings: ReportingSettings) -> FastAPI:
-    """Build the engine, the projection supervisor, the report service and the HTTP app."""
+    """Build the engine, the projection supervisor, the key services' client, the report
+    service and the HTTP app."""
     engine = create_engine(settings)
     supervisor = ProjectionSupervisor(engine, settings=settings)
+    remote_keys = RemoteKeys.from_settings(settings)
     app = create_service_app(
         settings,
         title="reporting-svc",
         version=__version__,
         engine=engine,
-        routers=[reports.router, projections.router],
+        routers=[reports.router, projections.router, datasubjects.router],
         readiness=[ReadinessCheck("projections", supervisor.check_ready)],
         background=[supervisor.run],
+        shutdown=[remote_keys.aclose],
     )
     app.state.supervisor = supervisor
+    app.state.remote_keys = remote_keys
     app.state.reports = ReportService(
         supervisor,
         thresholds=HealthThresholds(green=settings.health_green, amber=settings.health_amber),
+        keys=remote_keys,
         time_zone_of=settings.time_zone_of,
     )
     return app

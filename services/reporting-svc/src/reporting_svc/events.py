@@ -6,6 +6,15 @@ checks every field here against the committed producer schemas.
 The versions that added a business date (`effective_on`, `established_on`, `disbanded_on`)
 are read with it optional: a v1 event has none, and the read model then takes the day it was
 recorded on, in the tenant's time zone (`readmodel.queries`).
+
+Personal fields (`manager`, `sponsor`, `owner`, `lead`, `user_id`) are `Personal`: the sealed
+value project-svc publishes (`SealedValue`: the pseudonym, the key id, the ciphertext), or a
+plain user id in a message published before sealing existed (those stay on the topics and are
+still read). Reporting never opens them here: it keeps them as they came (`readmodel.personal`)
+and opens them per request with the producer's keys (`pmo_shared.privacy.remote`).
+
+The kernel's bookkeeping events (`PersonalDataErased` on this topic) are in every registry
+already; the projection passes over them.
 """
 
 from __future__ import annotations
@@ -17,8 +26,12 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from pmo_shared.domain.events import DomainEvent, EventRegistry, JsonDict
+from pmo_shared.privacy.fields import SealedValue
 
 registry = EventRegistry()
+
+Personal = SealedValue | str
+"""A personal field as published: sealed, or (before sealing existed) the plain user id."""
 
 
 class ProjectEvent(DomainEvent):
@@ -40,8 +53,8 @@ class ProjectProposed(ProjectEvent):
     project_id: UUID
     code: str
     name: str
-    manager: str
-    sponsor: str
+    manager: Personal
+    sponsor: Personal
     methodology: str
     currency: str
     flagged_large: bool
@@ -169,7 +182,7 @@ class RiskRaised(ProjectEvent):
     title: str
     probability: Decimal
     impact: Decimal
-    owner: str
+    owner: Personal
 
 
 @registry.register
@@ -202,7 +215,7 @@ class ProjectOfficeEstablishedV1(ProjectEvent):
     event_type = "ProjectOfficeEstablished"
     office_id: UUID
     project_id: UUID
-    lead: str
+    lead: Personal
     reporting_cadence_days: int
 
 
@@ -215,14 +228,14 @@ class ProjectOfficeEstablished(ProjectOfficeEstablishedV1):
 @registry.register
 class OfficeStaffAssigned(ProjectEvent):
     event_type = "OfficeStaffAssigned"
-    user_id: str
+    user_id: Personal
     role: str
 
 
 @registry.register
 class OfficeStaffReleased(ProjectEvent):
     event_type = "OfficeStaffReleased"
-    user_id: str
+    user_id: Personal
 
 
 @registry.register

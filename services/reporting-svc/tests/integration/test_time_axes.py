@@ -150,7 +150,9 @@ async def test_a_back_dated_cost_entered_today_is_not_what_was_known_yesterday(
 
     async def ac(known_at: datetime) -> Decimal | None:
         row = await facts(read_model, project.id, Cutoff(mid_february, known_at, "UTC"))
-        report = project_report(row, at=mid_february, known_at=known_at, thresholds=THRESHOLDS)
+        report = project_report(
+            row, at=mid_february, known_at=known_at, thresholds=THRESHOLDS, manager="pm-ann"
+        )
         return report.metrics.ac
 
     assert await ac(NOW) == Decimal("35000.00")

@@ -42,6 +42,7 @@ def _body(row: Any) -> dict[str, Any]:
         at=date(2026, 2, 20),
         known_at=datetime(2026, 3, 1, tzinfo=UTC),
         thresholds=HealthThresholds(),
+        manager=row.manager,
     )
     return metrics_read(report).model_dump(mode="json")
 
@@ -76,7 +77,11 @@ def test_the_overview_totals_are_summed_per_currency_at_its_exponent() -> None:
     rows = [_row("BHD", bac="1000.125", costs=["0.001"]), _row("BHD", bac="0.001", costs=[])]
     reports = [
         project_report(
-            r, at=date(2026, 2, 20), known_at=datetime.now(UTC), thresholds=HealthThresholds()
+            r,
+            at=date(2026, 2, 20),
+            known_at=datetime.now(UTC),
+            thresholds=HealthThresholds(),
+            manager=r.manager,
         )
         for r in rows
     ]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from reporting_svc.application.reports import (
     Asked,
+    OfficeReport,
     ReportService,
     When,
     office_report,
@@ -90,14 +91,18 @@ def _office(**row: Any) -> Any:
     return SimpleNamespace(**{**defaults, **row})
 
 
+def _report(row: Any, *, on: date) -> OfficeReport:
+    return office_report(row, on=on, lead="po-lu")
+
+
 def test_an_offices_life_and_compliance_are_counted_in_business_days() -> None:
-    established = office_report(_office(), on=date(2026, 2, 8))
-    late = office_report(_office(), on=date(2026, 2, 9))
+    established = _report(_office(), on=date(2026, 2, 8))
+    late = _report(_office(), on=date(2026, 2, 9))
     last = {"published_on": "2026-02-20"}
-    reporting = office_report(
+    reporting = _report(
         _office(reports_by_kind={"status": 1}, last_report=last), on=date(2026, 2, 27)
     )
-    disbanded = office_report(_office(disbanded_on=date(2026, 3, 1)), on=date(2026, 6, 1))
+    disbanded = _report(_office(disbanded_on=date(2026, 3, 1)), on=date(2026, 6, 1))
 
     assert (established.state, established.lifetime_days, established.overdue) == (
         "established",
@@ -115,11 +120,11 @@ def test_an_offices_life_and_compliance_are_counted_in_business_days() -> None:
 
 def test_the_office_state_is_project_svcs_and_working_says_whether_it_is_at_work() -> None:
     on = date(2026, 2, 27)
-    idle = office_report(_office(), on=on)
-    staffed = office_report(_office(staff_events=1, staff_count=1), on=on)
-    released = office_report(_office(staff_events=2, staff_count=0), on=on)
-    reporting = office_report(_office(reports_by_kind={"status": 1}), on=on)
-    disbanded = office_report(
+    idle = _report(_office(), on=on)
+    staffed = _report(_office(staff_events=1, staff_count=1), on=on)
+    released = _report(_office(staff_events=2, staff_count=0), on=on)
+    reporting = _report(_office(reports_by_kind={"status": 1}), on=on)
+    disbanded = _report(
         _office(staff_events=2, reports_by_kind={"status": 3}, disbanded_on=date(2026, 2, 20)),
         on=on,
     )

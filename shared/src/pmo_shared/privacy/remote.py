@@ -142,7 +142,6 @@ class RemoteKeys:
             raise ValueError("key services need the token this service presents to them")
         self._services = {name: url.rstrip("/") for name, url in services.items()}
         self._token = token or ""
-        self._timeout = timeout
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),

@@ -152,7 +152,18 @@ def _sort_value(report: ProjectReport, key: str) -> Any:
     return (value is None, value if value is not None else 0)
 
 
-@router.get("/projects", response_model=schemas.ProjectMetricsPage)
+KEY_SERVICE_DOWN: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "A producer's key service cannot be reached to look up `manager` "
+        "(retry after `Retry-After` seconds)",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+}
+
+
+@router.get("/projects", response_model=schemas.ProjectMetricsPage, responses=KEY_SERVICE_DOWN)
 async def list_project_metrics(
     reports: Reports,
     principal: TenantPrincipal,
@@ -165,7 +176,8 @@ async def list_project_metrics(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> schemas.ProjectMetricsPage:
     """Every project's metrics at a status date, filtered by status (then), overall health and
-    manager, sorted."""
+    manager (a user id: the projects it manages by the pseudonyms the key services know of
+    it; none once that person is erased), sorted."""
     items = await reports.projects(principal.tenant, when=when, manager=manager)
     items = [
         r
@@ -239,7 +251,7 @@ def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
         project_id=r.project_id,
         project_code=r.code,
         project_name=r.name,
-        lead=r.lead,
+        lead=o.lead,
         state=o.state,
         working=o.working,
         established_at=r.established_at,

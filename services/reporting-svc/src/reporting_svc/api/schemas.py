@@ -32,11 +32,18 @@ class MilestoneCounts(BaseModel):
     overdue: int
 
 
+PERSON = (
+    'a user id, opened per request with the producer\'s key; "[erased]" once the person '
+    'was erased, "[unavailable]" while the producer\'s key service cannot be reached, '
+    '"[unknown]" when no key service knows the value'
+)
+
+
 class ProjectMetricsRead(BaseModel):
     project_id: UUID
     code: str
     name: str
-    manager: str
+    manager: str = Field(description=PERSON)
     status: str
     currency: str
     as_of: date = Field(description="the status date the figures are for (business time)")
@@ -96,7 +103,7 @@ class OfficeLifecycleRead(BaseModel):
     project_id: UUID
     project_code: str
     project_name: str
-    lead: str
+    lead: str = Field(description=PERSON)
     state: Literal["established", "disbanded"] = Field(
         description="established or disbanded, as in project-svc"
     )

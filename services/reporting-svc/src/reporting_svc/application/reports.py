@@ -4,6 +4,13 @@ Every report is asked for at a point of two axes (`When`): `as_of`, the status d
 time: facts in effect by the end of that day; default the tenant's today), and `known_at`, the
 instant of knowledge (record time: facts recorded by then; default now). Together they answer
 "what did the March report say about February". "Today" is the tenant's, in its time zone.
+
+The read models hold personal values sealed (`readmodel.personal`). A report that shows one (a
+project's manager, an office's lead) opens them per request with the producers' keys
+(`RemoteKeys.open`: the user id, `[erased]`, or `[unavailable]` while a key service is down)
+and forgets the keys with the response; a filter by manager asks the key services for the
+person's pseudonyms (`RemoteKeys.lookup`). Reports that show no person (the overview, the
+S-curve) ask no key service.
 """
 
 from __future__ import annotations
@@ -22,11 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.domain.errors import Refusal
 from pmo_shared.domain.values import money_quantum
+from pmo_shared.privacy.remote import RemoteKeys
 from reporting_svc.domain import evm
 from reporting_svc.domain.health import HealthThresholds
 from reporting_svc.domain.rollup import risk_exposure, rollup
 from reporting_svc.readmodel import queries
 from reporting_svc.readmodel.dates import iso_date
+from reporting_svc.readmodel.personal import PersonFilter
 from reporting_svc.readmodel.queries import Cutoff
 
 log = structlog.get_logger(__name__)
@@ -81,6 +90,7 @@ class ProjectReport:
     code: str
     name: str
     manager: str
+    """The manager's user id as the key services open it now (or `[erased]` ...)."""
     currency: str
     status: str
     metrics: evm.Metrics
@@ -98,6 +108,8 @@ class OfficeReport:
     """A Project Office's lifecycle and reporting compliance."""
 
     row: Any
+    lead: str
+    """The lead's user id as the key services open it now (or `[erased]` ...)."""
     state: str
     """`established` or `disbanded`, as project-svc says."""
     working: bool
@@ -156,10 +168,15 @@ def status_date(ended_on: date | None, *, asked: date | None, today: date) -> da
     return min(ended_on, today)
 
 
+NOT_OPENED = ""
+"""The person of a report asked for without people (the overview, the S-curve): never shown."""
+
+
 def project_report(
-    row: Any, *, at: date, known_at: datetime, thresholds: HealthThresholds
+    row: Any, *, at: date, known_at: datetime, thresholds: HealthThresholds, manager: str
 ) -> ProjectReport:
-    """Figures of one project at the status date `at` from its fact row."""
+    """Figures of one project at the status date `at` from its fact row; `manager` is the
+    manager as opened."""
     baseline = _baseline(row.baseline)
     progress = _progress(row.progress)
     costs = tuple(evm.CostPoint(iso_date(d), Decimal(a)) for d, a in row.costs)
@@ -169,7 +186,7 @@ def project_report(
         project_id=row.project_id,
         code=row.code,
         name=row.name,
-        manager=row.manager,
+        manager=manager,
         currency=row.currency,
         status=row.status,
         metrics=evm.compute_metrics(
@@ -185,10 +202,10 @@ def project_report(
     )
 
 
-def office_report(row: Any, *, on: date) -> OfficeReport:
+def office_report(row: Any, *, on: date, lead: str) -> OfficeReport:
     """State (`established` or `disbanded`), whether it is working (live, with staff or a
     report), lifetime (in days, from the day it was established) and reporting compliance of
-    one office on the day `on`."""
+    one office on the day `on`; `lead` is the lead as opened."""
     end: date = row.disbanded_on or on
     alive_days = max((end - row.established_on).days, 0)
     published = sum(int(n) for n in row.reports_by_kind.values())
@@ -199,6 +216,7 @@ def office_report(row: Any, *, on: date) -> OfficeReport:
     overdue = state != "disbanded" and (on - since).days > cadence
     return OfficeReport(
         row=row,
+        lead=lead,
         state=state,
         working=state == "established" and (int(row.staff_count) > 0 or bool(published)),
         lifetime_days=alive_days,
@@ -209,18 +227,21 @@ def office_report(row: Any, *, on: date) -> OfficeReport:
 
 
 class ReportService:
-    """Answers the reports from the live generation of the read models."""
+    """Answers the reports from the live generation of the read models, opening the personal
+    values it shows with `keys` (no key service: none opens, see `RemoteKeys`)."""
 
     def __init__(
         self,
         supervisor: LiveReadModel,
         *,
         thresholds: HealthThresholds,
+        keys: RemoteKeys | None = None,
         time_zone_of: Callable[[str], ZoneInfo] = lambda _tenant: ZoneInfo("UTC"),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._supervisor = supervisor
         self.thresholds = thresholds
+        self.keys = keys or RemoteKeys({}, token=None)
         self.time_zone_of = time_zone_of
         self.now = now
 
@@ -231,26 +252,29 @@ class ReportService:
     async def project(self, tenant: str, project_id: UUID, *, when: When) -> ProjectReport:
         """One project's metrics at the status date, as known at the instant; 404 only when
         the tenant has (or then knew) no such project, never because of the date."""
-        asked = self.asked(tenant, when)
-        rows = await self._facts(tenant, asked.cutoff, project_id=project_id)
-        if not rows:
-            raise ReportNotFoundError(f"project {project_id} not found")
-        return self._report(rows[0], asked)
+        return await self._project(tenant, project_id, when=when, people=True)
 
     async def projects(
         self, tenant: str, *, when: When, manager: str | None = None
     ) -> list[ProjectReport]:
-        """Every project the tenant knew at the instant, at the status date."""
+        """Every project the tenant knew at the instant, at the status date (those `manager`
+        manages: by the pseudonyms the key services know of that user id; none once the
+        person is erased; 503 `KeyServiceUnavailableError` while a key service is down)."""
         asked = self.asked(tenant, when)
-        rows = await self._facts(tenant, asked.cutoff, manager=manager)
-        return [self._report(r, asked) for r in rows]
+        managed_by = None
+        if manager is not None:
+            refs = await self.keys.lookup(tenant, manager)
+            if not refs:
+                return []
+            managed_by = PersonFilter(frozenset(refs), manager)
+        return await self._projects(tenant, asked, people=True, manager=managed_by)
 
     async def series(
         self, tenant: str, project_id: UUID, *, when: When
     ) -> tuple[ProjectReport, list[evm.SeriesPoint]]:
         """The S-curve of a project from its start to the status date, against the baseline
         in force then."""
-        report = await self.project(tenant, project_id, when=when)
+        report = await self._project(tenant, project_id, when=when, people=False)
         end = report.metrics.as_of
         starts = [d for d in (report.baseline and report.baseline.planned_start,) if d]
         starts += [p.as_of for p in report.progress] + [c.incurred_on for c in report.costs]
@@ -270,20 +294,15 @@ class ReportService:
     ) -> list[OfficeReport]:
         """The tenant's Project Offices established by the status date, with their lifecycle
         state then."""
-        asked = self.asked(tenant, when)
-        async with self._supervisor.live_engine().connect() as conn:
-            rows = await queries.offices(
-                conn, tenant_id=tenant, cutoff=asked.cutoff, project_id=project_id
-            )
-        return [office_report(r, on=asked.cutoff.day) for r in rows]
+        return await self._offices(tenant, when=when, project_id=project_id, people=True)
 
     async def overview(self, tenant: str, *, when: When) -> dict[str, Any]:
         """The PMO's view of the tenant at the status date: counts, roll-ups per currency,
         live offices, lessons."""
         asked = self.asked(tenant, when)
         known = When(when.as_of, asked.cutoff.known_at)  # one instant for every part
-        reports = await self.projects(tenant, when=known)
-        offices = await self.offices(tenant, when=known)
+        reports = await self._projects(tenant, self.asked(tenant, known), people=False)
+        offices = await self._offices(tenant, when=known, people=False)
         async with self._supervisor.live_engine().connect() as conn:
             categories = await queries.lesson_categories(conn, tenant_id=tenant)
         by_currency: dict[str, list[evm.Metrics]] = defaultdict(list)
@@ -308,12 +327,47 @@ class ReportService:
         async with self._supervisor.live_engine().connect() as conn:
             return await queries.lessons(conn, tenant_id=tenant, **filters)
 
-    def _report(self, row: Any, asked: Asked) -> ProjectReport:
+    async def _project(
+        self, tenant: str, project_id: UUID, *, when: When, people: bool
+    ) -> ProjectReport:
+        reports = await self._projects(
+            tenant, self.asked(tenant, when), people=people, project_id=project_id
+        )
+        if not reports:
+            raise ReportNotFoundError(f"project {project_id} not found")
+        return reports[0]
+
+    async def _projects(
+        self, tenant: str, asked: Asked, *, people: bool, **filters: Any
+    ) -> list[ProjectReport]:
+        async with self._supervisor.live_engine().connect() as conn:
+            rows = await queries.project_facts(
+                conn, tenant_id=tenant, cutoff=asked.cutoff, **filters
+            )
+        managers = await self._opened(tenant, [r.manager for r in rows], people=people)
+        return [self._report(r, asked, m) for r, m in zip(rows, managers, strict=True)]
+
+    async def _offices(
+        self, tenant: str, *, when: When, people: bool, project_id: UUID | None = None
+    ) -> list[OfficeReport]:
+        asked = self.asked(tenant, when)
+        async with self._supervisor.live_engine().connect() as conn:
+            rows = await queries.offices(
+                conn, tenant_id=tenant, cutoff=asked.cutoff, project_id=project_id
+            )
+        leads = await self._opened(tenant, [r.lead for r in rows], people=people)
+        return [
+            office_report(r, on=asked.cutoff.day, lead=lead)
+            for r, lead in zip(rows, leads, strict=True)
+        ]
+
+    async def _opened(self, tenant: str, values: list[Any], *, people: bool) -> list[str]:
+        if not people:
+            return [NOT_OPENED] * len(values)
+        return [str(v) for v in await self.keys.open(tenant, values)]
+
+    def _report(self, row: Any, asked: Asked, manager: str) -> ProjectReport:
         at = status_date(row.ended_on, asked=asked.as_of, today=asked.today)
         return project_report(
-            row, at=at, known_at=asked.cutoff.known_at, thresholds=self.thresholds
+            row, at=at, known_at=asked.cutoff.known_at, thresholds=self.thresholds, manager=manager
         )
-
-    async def _facts(self, tenant: str, cutoff: Cutoff, **filters: Any) -> Sequence[Any]:
-        async with self._supervisor.live_engine().connect() as conn:
-            return await queries.project_facts(conn, tenant_id=tenant, cutoff=cutoff, **filters)

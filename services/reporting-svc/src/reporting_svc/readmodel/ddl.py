@@ -4,7 +4,10 @@ fills fresh tables while queries keep reading the live ones, and switching is on
 Every fact keeps two times: its business date (the day it took effect: `effective_on`,
 `as_of`, `incurred_on`, `established_on` ...) and the instant it was recorded (`occurred_at`,
 `*_at`). A business date is NULL where the event had none (v1 events): the reports take the day
-it was recorded on in the tenant's time zone instead."""
+it was recorded on in the tenant's time zone instead.
+
+A personal value is jsonb, as published (sealed; plain only from a message published before
+sealing existed), beside its pseudonym (`*_ref`, NULL for a plain value): `readmodel.personal`."""
 
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ TABLES: tuple[str, ...] = (
         tenant_id     text NOT NULL,
         code          text NOT NULL,
         name          text NOT NULL,
-        manager       text NOT NULL,
-        sponsor       text NOT NULL,
+        manager       jsonb NOT NULL,
+        manager_ref   uuid,
+        sponsor       jsonb NOT NULL,
+        sponsor_ref   uuid,
         methodology   text NOT NULL,
         currency      text NOT NULL,
         flagged_large boolean NOT NULL,
@@ -30,6 +35,7 @@ TABLES: tuple[str, ...] = (
     )
     """,
     "CREATE INDEX projects_tenant_idx ON projects (tenant_id, status)",
+    "CREATE INDEX projects_manager_idx ON projects (tenant_id, manager_ref)",
     """
     CREATE TABLE project_status (
         project_id   uuid NOT NULL,
@@ -93,7 +99,8 @@ TABLES: tuple[str, ...] = (
         title       text NOT NULL,
         probability numeric NOT NULL,
         impact      numeric NOT NULL,
-        owner       text NOT NULL,
+        owner       jsonb NOT NULL,
+        owner_ref   uuid,
         raised_at   timestamptz NOT NULL,
         closed_at   timestamptz
     )
@@ -134,7 +141,8 @@ TABLES: tuple[str, ...] = (
         office_id               uuid PRIMARY KEY,
         project_id              uuid NOT NULL,
         tenant_id               text NOT NULL,
-        lead                    text NOT NULL,
+        lead                    jsonb NOT NULL,
+        lead_ref                uuid,
         reporting_cadence_days  integer NOT NULL,
         established_at          timestamptz NOT NULL,
         disbanded_at            timestamptz,
@@ -149,7 +157,8 @@ TABLES: tuple[str, ...] = (
     CREATE TABLE office_staff (
         office_id   uuid NOT NULL,
         version     integer NOT NULL,
-        user_id     text NOT NULL,
+        user_id     jsonb NOT NULL,
+        user_ref    uuid,
         change      smallint NOT NULL,
         occurred_at timestamptz NOT NULL,
         PRIMARY KEY (office_id, version)

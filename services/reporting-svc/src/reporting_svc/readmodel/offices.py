@@ -2,7 +2,8 @@
 filed documents and its disbanding. The office's stream id is the office id.
 
 Every statement is an insert of a fact keyed by its own id, or an update that applies once
-(see `projection` for why that allows bulk writes)."""
+(see `projection` for why that allows bulk writes). The lead and the staff are kept as
+published: `personal`."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from typing import Any
 from pmo_shared.database.bulk import BulkStatement
 from pmo_shared.domain.events import EventEnvelope
 from reporting_svc import events as ev
+from reporting_svc.readmodel import personal
 from reporting_svc.readmodel.rows import Rows
 
 INSERT_OFFICE = BulkStatement(
-    """INSERT INTO offices (office_id, project_id, tenant_id, lead, reporting_cadence_days,
-       established_at, established_on)
-       VALUES (:oid, :pid, :tenant, :lead, :cadence, :at, :on) ON CONFLICT DO NOTHING"""
+    """INSERT INTO offices (office_id, project_id, tenant_id, lead, lead_ref,
+       reporting_cadence_days, established_at, established_on)
+       VALUES (:oid, :pid, :tenant, CAST(:lead AS jsonb), :lead_ref, :cadence, :at, :on)
+       ON CONFLICT DO NOTHING"""
 )
 INSERT_STAFF = BulkStatement(
-    """INSERT INTO office_staff (office_id, version, user_id, change, occurred_at)
-       VALUES (:oid, :v, :user, :change, :at) ON CONFLICT DO NOTHING"""
+    """INSERT INTO office_staff (office_id, version, user_id, user_ref, change, occurred_at)
+       VALUES (:oid, :v, CAST(:user AS jsonb), :user_ref, :change, :at)
+       ON CONFLICT DO NOTHING"""
 )
 INSERT_OFFICE_REPORT = BulkStatement(
     """INSERT INTO office_reports (report_id, office_id, kind, period_end, published_at)
@@ -48,7 +52,8 @@ def established(env: EventEnvelope, e: ev.ProjectOfficeEstablished) -> Rows:
                 **_common(env),
                 "pid": e.project_id,
                 "tenant": env.tenant_id,
-                "lead": e.lead,
+                "lead": personal.column(e.lead),
+                "lead_ref": personal.pseudonym(e.lead),
                 "cadence": e.reporting_cadence_days,
                 "on": e.established_on,
             },
@@ -56,12 +61,17 @@ def established(env: EventEnvelope, e: ev.ProjectOfficeEstablished) -> Rows:
     ]
 
 
+def _staff(env: EventEnvelope, user_id: ev.Personal, change: int) -> Rows:
+    user = {"user": personal.column(user_id), "user_ref": personal.pseudonym(user_id)}
+    return [(INSERT_STAFF, {**_common(env), **user, "change": change})]
+
+
 def staff_assigned(env: EventEnvelope, e: ev.OfficeStaffAssigned) -> Rows:
-    return [(INSERT_STAFF, {**_common(env), "user": e.user_id, "change": 1})]
+    return _staff(env, e.user_id, 1)
 
 
 def staff_released(env: EventEnvelope, e: ev.OfficeStaffReleased) -> Rows:
-    return [(INSERT_STAFF, {**_common(env), "user": e.user_id, "change": -1})]
+    return _staff(env, e.user_id, -1)
 
 
 def report_published(env: EventEnvelope, e: ev.OfficeReportPublished) -> Rows:

@@ -92,7 +92,13 @@ _ORDER: tuple[BulkStatement, ...] = (
 
 
 def rows_for(envelope: EventEnvelope, event: DomainEvent) -> Rows:
-    """The writes one event makes (none for an event reporting does not handle)."""
+    """The writes one event makes: none for an event reporting does not handle, nor for a
+    kernel bookkeeping event (`PersonalDataErased`: it changes no state here; the erased
+    person's sealed values read `[erased]` from the moment the key was destroyed). Skipping
+    one leaves the stream's version alone: every versioned write is monotonic in the version
+    or keyed by it, so a later event's version still counts."""
+    if event.bookkeeping:
+        return []
     handler = HANDLERS.get(type(event))
     return handler(envelope, event) if handler is not None else []
 

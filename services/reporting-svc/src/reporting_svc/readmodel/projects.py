@@ -2,7 +2,8 @@
 milestones, risks, status reports and lessons.
 
 Every statement is an insert of a fact keyed by its own id, or an update that is monotonic in
-the stream version or applies once (see `projection` for why that allows bulk writes)."""
+the stream version or applies once (see `projection` for why that allows bulk writes).
+Personal values (manager, sponsor, a risk's owner) are kept as published: `personal`."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ import orjson
 from pmo_shared.database.bulk import BulkStatement
 from pmo_shared.domain.events import EventEnvelope
 from reporting_svc import events as ev
+from reporting_svc.readmodel import personal
 from reporting_svc.readmodel.rows import Rows
 
 INSERT_PROJECT = BulkStatement(
-    """INSERT INTO projects (project_id, tenant_id, code, name, manager, sponsor, methodology,
-       currency, flagged_large, status, version, proposed_at)
-       VALUES (:id, :tenant, :code, :name, :manager, :sponsor, :methodology, :currency,
-       :flagged_large, 'proposed', :v, :at) ON CONFLICT DO NOTHING"""
+    """INSERT INTO projects (project_id, tenant_id, code, name, manager, manager_ref, sponsor,
+       sponsor_ref, methodology, currency, flagged_large, status, version, proposed_at)
+       VALUES (:id, :tenant, :code, :name, CAST(:manager AS jsonb), :manager_ref,
+       CAST(:sponsor AS jsonb), :sponsor_ref, :methodology, :currency, :flagged_large,
+       'proposed', :v, :at) ON CONFLICT DO NOTHING"""
 )
 INSERT_STATUS = BulkStatement(
     """INSERT INTO project_status (project_id, version, status, occurred_at, effective_on)
@@ -45,8 +48,9 @@ INSERT_MILESTONE = BulkStatement(
        VALUES (:mid, :id, :name, :due, :at) ON CONFLICT DO NOTHING"""
 )
 INSERT_RISK = BulkStatement(
-    """INSERT INTO risks (risk_id, project_id, title, probability, impact, owner, raised_at)
-       VALUES (:rid, :id, :title, :probability, :impact, :owner, :at) ON CONFLICT DO NOTHING"""
+    """INSERT INTO risks (risk_id, project_id, title, probability, impact, owner, owner_ref,
+       raised_at) VALUES (:rid, :id, :title, :probability, :impact, CAST(:owner AS jsonb),
+       :owner_ref, :at) ON CONFLICT DO NOTHING"""
 )
 INSERT_STATUS_REPORT = BulkStatement(
     """INSERT INTO status_reports (report_id, project_id, schedule, cost, scope, summary,
@@ -83,8 +87,10 @@ def proposed(env: EventEnvelope, e: ev.ProjectProposed) -> Rows:
         "tenant": env.tenant_id,
         "code": e.code,
         "name": e.name,
-        "manager": e.manager,
-        "sponsor": e.sponsor,
+        "manager": personal.column(e.manager),
+        "manager_ref": personal.pseudonym(e.manager),
+        "sponsor": personal.column(e.sponsor),
+        "sponsor_ref": personal.pseudonym(e.sponsor),
         "methodology": e.methodology,
         "currency": e.currency,
         "flagged_large": e.flagged_large,
@@ -202,7 +208,8 @@ def risk_raised(env: EventEnvelope, e: ev.RiskRaised) -> Rows:
                 "title": e.title,
                 "probability": e.probability,
                 "impact": e.impact,
-                "owner": e.owner,
+                "owner": personal.column(e.owner),
+                "owner_ref": personal.pseudonym(e.owner),
             },
         )
     ]

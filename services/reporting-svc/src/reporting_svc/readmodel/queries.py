@@ -19,6 +19,8 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from reporting_svc.readmodel.personal import PersonFilter
+
 
 @dataclass(frozen=True, slots=True)
 class Cutoff:
@@ -99,19 +101,21 @@ async def project_facts(
     tenant_id: str,
     cutoff: Cutoff,
     project_id: UUID | None = None,
-    manager: str | None = None,
+    manager: PersonFilter | None = None,
 ) -> Sequence[Any]:
-    """Every fact of one project (or of the tenant's projects) as of the cut-off: recorded by
-    `known_at`, in effect by `day`. A project known by then is always there, whatever the day
-    (with no figures before its first dated fact)."""
+    """Every fact of one project (or of the tenant's projects, or those `manager` manages) as
+    of the cut-off: recorded by `known_at`, in effect by `day`. A project known by then is
+    always there, whatever the day (with no figures before its first dated fact). `manager`
+    comes back as stored: sealed (or a plain value from before sealing)."""
     sql = _PROJECT_FACTS
     params: dict[str, Any] = {"tenant": tenant_id, **cutoff.params()}
     if project_id is not None:
         sql += " AND p.project_id = :project_id"
         params["project_id"] = project_id
     if manager is not None:
-        sql += " AND p.manager = :manager"
-        params["manager"] = manager
+        condition, person = manager.sql("p.manager", "p.manager_ref", prefix="manager")
+        sql += f" AND {condition}"
+        params.update(person)
     return (await conn.execute(text(sql + " ORDER BY p.code"), params)).all()
 
 
@@ -153,7 +157,7 @@ async def offices(
     conn: AsyncConnection, *, tenant_id: str, cutoff: Cutoff, project_id: UUID | None = None
 ) -> Sequence[Any]:
     """The tenant's Project Offices established by the cut-off, as they were then (of one
-    project: newest first)."""
+    project: newest first); `lead` as stored (sealed)."""
     sql = _OFFICES
     params: dict[str, Any] = {"tenant": tenant_id, **cutoff.params()}
     if project_id is not None:
