@@ -52,6 +52,20 @@ def _route_template(scope: Scope) -> str:
     return scope["path"] if scope["path"] in _DOCS_PATHS else _UNMATCHED_ROUTE
 
 
+PERSONAL_PATH_PARAMETERS = ("{user_id}",)
+"""Path parameters that are a person's user id: a log line shows the route template instead."""
+
+
+def loggable_path(scope: Scope) -> str:
+    """The request's path for a log line: its route template where the path names a person
+    (logs are kept and shipped; a user id in them would outlive an erasure)."""
+    route = _route_template(scope)
+    if any(p in route for p in PERSONAL_PATH_PARAMETERS):
+        return route
+    path: str = scope["path"]
+    return path
+
+
 class RequestObservabilityMiddleware:
     """Sets the correlation id (from `X-Correlation-ID` or new), echoes it in the response,
     and records the request's metrics and log line."""
@@ -90,7 +104,7 @@ def _record(scope: Scope, *, status: int, seconds: float) -> None:
     emit(
         "http_request",
         method=method,
-        path=scope["path"],
+        path=loggable_path(scope),
         route=route,
         status=status,
         duration_ms=round(seconds * 1000, 2),

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pmo_shared.domain.errors import Refusal
+from pmo_shared.telemetry.http import loggable_path
 from pmo_shared.telemetry.logs import get_correlation_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -189,7 +190,7 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("unhandled_error", method=scope["method"], path=scope["path"])
+            log.exception("unhandled_error", method=scope["method"], path=loggable_path(scope))
             if started:
                 raise
             problem = Problem(500, slug="internal-error", detail="An unexpected error occurred.")
