@@ -197,12 +197,12 @@ def run_items(ctx: Context, args: argparse.Namespace, only: list[str]) -> list[R
         ("delay", 150, lambda: measure_end_to_end_delay(ctx)),
         (
             "rebuild",
-            150 + 60 * args.profile,
+            240 + 60 * args.profile,  # 3 sets of 200,000 events: plain, sealed, plain
             lambda: measure_rebuild_speed(ctx, profile=args.profile),
         ),
         (
             "kernel",
-            6 * (args.kernel_seconds + 5),
+            14 * (args.kernel_seconds + 4),  # per writer count: 3 runs and 1 of 4x (4b)
             lambda: measure_kernel(ctx, seconds=args.kernel_seconds),
         ),
     ]

@@ -23,6 +23,7 @@ import binascii
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -89,6 +90,12 @@ class MasterKey:
             raise UnreadableError("a data key does not unwrap with this master key") from None
 
 
+@lru_cache(maxsize=4096)
+def _cipher(data_key: bytes) -> AESGCM:
+    """The AES-GCM cipher of a data key (made once per key: appends seal with few keys)."""
+    return AESGCM(data_key)
+
+
 def new_data_key() -> bytes:
     """A fresh random data key."""
     return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
@@ -98,7 +105,7 @@ def seal(value: str, data_key: bytes, *, tenant_id: str, subject_ref: UUID, key_
     """A personal value encrypted with its subject's data key (base64url of nonce + AES-GCM)."""
     nonce = os.urandom(_NONCE_BYTES)
     aad = _context(b"value", tenant_id, subject_ref, key_id)
-    sealed = nonce + AESGCM(data_key).encrypt(nonce, value.encode(), aad)
+    sealed = nonce + _cipher(data_key).encrypt(nonce, value.encode(), aad)
     return base64.urlsafe_b64encode(sealed).decode()
 
 
@@ -109,7 +116,7 @@ def unseal(
     try:
         raw = base64.urlsafe_b64decode(ciphertext)
         aad = _context(b"value", tenant_id, subject_ref, key_id)
-        return AESGCM(data_key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad).decode()
+        return _cipher(data_key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad).decode()
     except (InvalidTag, binascii.Error, ValueError):
         raise UnreadableError(f"a value of subject {subject_ref} does not decrypt") from None
 

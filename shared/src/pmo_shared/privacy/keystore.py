@@ -105,19 +105,19 @@ class KeyStore:
         self._engine = engine  # for creating subjects, committed at once
         self.master = master
         self._capacity = capacity
-        self._known: OrderedDict[tuple[str, bytes], SubjectKey] = OrderedDict()
+        # by (tenant, user id): the hot path of every append, so no keyed hash on a hit
+        self._known: OrderedDict[tuple[str, str], SubjectKey] = OrderedDict()
 
     async def subjects(self, tenant_id: str, user_ids: Iterable[str]) -> dict[str, SubjectKey]:
         """The live subject of each user id of the tenant, created when it has none."""
-        wanted = {u: self.master.lookup(tenant_id, u) for u in set(user_ids)}
         found: dict[str, SubjectKey] = {}
         missing: dict[str, bytes] = {}
-        for user_id, lookup in wanted.items():
-            known = self._known.get((tenant_id, lookup))
+        for user_id in set(user_ids):
+            known = self._known.get((tenant_id, user_id))
             if known is None:
-                missing[user_id] = lookup
+                missing[user_id] = self.master.lookup(tenant_id, user_id)
             else:
-                self._known.move_to_end((tenant_id, lookup))
+                self._known.move_to_end((tenant_id, user_id))
                 found[user_id] = known
         if missing:
             found.update(await self._load_or_create(tenant_id, missing))
@@ -139,7 +139,7 @@ class KeyStore:
                 wrapped, tenant_id=tenant_id, subject_ref=ref, key_id=key_id
             )
             keys[user_id] = SubjectKey(ref, key_id, data_key)
-            self._remember((tenant_id, lookup), keys[user_id])
+            self._remember((tenant_id, user_id), keys[user_id])
         return keys
 
     async def _find(
@@ -170,7 +170,7 @@ class KeyStore:
             "sealed": sealed,
         }
 
-    def _remember(self, key: tuple[str, bytes], subject: SubjectKey) -> None:
+    def _remember(self, key: tuple[str, str], subject: SubjectKey) -> None:
         self._known[key] = subject
         while len(self._known) > self._capacity:
             self._known.popitem(last=False)
