@@ -44,7 +44,14 @@ SERVICES = [
         8001,
         KERNEL_CHECKS | {"erasure-ledger"},
     ),
-    Service("program-svc", ProgramSettings, program_app, "program", 8002, KERNEL_CHECKS),
+    Service(
+        "program-svc",
+        ProgramSettings,
+        program_app,
+        "program",
+        8002,
+        KERNEL_CHECKS | {"erasure-ledger"},
+    ),
     Service("portfolio-svc", PortfolioSettings, portfolio_app, "portfolio", 8003, KERNEL_CHECKS),
     Service(
         "reporting-svc",

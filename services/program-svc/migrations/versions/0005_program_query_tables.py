@@ -1,0 +1,72 @@
+"""Query tables of program-svc: the program list (its manager as a pseudonym), the program
+each project is a member of (one at most per tenant), and the Idempotency-Key records.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Frozen here on purpose: a migration must create what it created the day it was written,
+# whatever `program_svc.adapters.tables` says later.
+UPGRADE = (
+    """
+    CREATE TABLE programs (
+        program_id  uuid PRIMARY KEY,
+        seq         bigint NOT NULL UNIQUE,
+        tenant_id   text NOT NULL,
+        code        text NOT NULL,
+        name        text NOT NULL,
+        status      text NOT NULL,
+        manager     text NOT NULL,
+        currency    text NOT NULL,
+        version     integer NOT NULL,
+        updated_at  timestamptz NOT NULL,
+        CONSTRAINT programs_tenant_code_key UNIQUE (tenant_id, code)
+    )
+    """,
+    "CREATE INDEX programs_tenant_seq_idx ON programs (tenant_id, seq)",
+    """
+    CREATE TABLE program_members (
+        tenant_id   text NOT NULL,
+        project_id  uuid NOT NULL,
+        program_id  uuid NOT NULL,
+        CONSTRAINT program_members_tenant_project_key UNIQUE (tenant_id, project_id)
+    )
+    """,
+    "CREATE INDEX program_members_program_idx ON program_members (program_id)",
+    # `pmo_shared.database.idempotency.IDEMPOTENCY_DDL` as of this day
+    """
+    CREATE TABLE idempotency_keys (
+        tenant_id    text        NOT NULL,
+        key          text        NOT NULL,
+        request_hash text        NOT NULL,
+        status_code  integer     NOT NULL,
+        response     jsonb       NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, key)
+    )
+    """,
+)
+
+
+def upgrade() -> None:
+    """Create the query tables."""
+    for statement in UPGRADE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    """Drop them."""
+    for table in ("idempotency_keys", "program_members", "programs"):
+        op.execute(f"DROP TABLE {table}")

@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL persistence of program-svc's query tables."""
