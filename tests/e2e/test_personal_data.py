@@ -12,6 +12,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -66,6 +67,34 @@ async def _everyone_named(projects: httpx.AsyncClient, person: str, other: str) 
     )
     assert learned.is_success, learned.text
     return project_id
+
+
+@asynccontextmanager
+async def _programs(projects: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of program-svc with the same token as `projects`."""
+    headers = {"Authorization": projects.headers["Authorization"]}
+    async with httpx.AsyncClient(
+        base_url=required_env("PROGRAM_URL"), headers=headers, timeout=30
+    ) as client:
+        yield client
+
+
+async def _program_managed_by(projects: httpx.AsyncClient, person: str, sponsor: str) -> str:
+    """A program in program-svc whose manager is `person`."""
+    body = {
+        "code": f"PRG-{uuid.uuid4().hex[:8]}",
+        "name": "Payroll improvement",
+        "area": "the Payroll application",
+        "description": "",
+        "manager": person,
+        "sponsor": sponsor,
+        "currency": "EUR",
+    }
+    async with _programs(projects) as programs:
+        created = await programs.post("/v1/programs", json=body)
+    assert created.status_code == 201, created.text
+    program_id: str = created.json()["id"]
+    return program_id
 
 
 def _psql(sql: str) -> str:
@@ -178,6 +207,7 @@ async def test_one_erasure_covers_every_service_and_every_rebuild(
 ) -> None:
     person, other = _person("erase"), _person("keep")
     project_id = await _everyone_named(projects, person, other)
+    program_id = await _program_managed_by(projects, person, other)
     office_url = f"/v1/reports/project-offices/{project_id}"
     await poll(reports, office_url, lambda r: r.status_code == 200 and r.json()["lead"] == person)
     before = (await projects.get(f"/v1/projects/{project_id}/events")).json()
@@ -187,6 +217,11 @@ async def test_one_erasure_covers_every_service_and_every_rebuild(
     results = {s["service"]: s for s in erased.json()["services"]}
     assert results["project-svc"]["result"]["held"] is True
     assert results["project-svc"]["result"]["streams_marked"] == 2  # the project, its office
+    assert results["program-svc"]["result"]["held"] is True  # one request, every service
+    assert results["program-svc"]["result"]["streams_marked"] == 1
+    async with _programs(projects) as programs:
+        shown_program = (await programs.get(f"/v1/programs/{program_id}")).json()
+    assert (shown_program["manager"], shown_program["sponsor"]) == (ERASED, other)
 
     shown = (await projects.get(f"/v1/projects/{project_id}")).json()
     assert (shown["manager"], shown["sponsor"]) == (ERASED, other)
@@ -232,11 +267,12 @@ async def test_one_erasure_covers_every_service_and_every_rebuild(
     again = await officer.post(f"/v1/data-subjects/{person}/erase")
     assert again.status_code == 200
     assert {s["service"]: s["result"]["held"] for s in again.json()["services"]} == {
-        "project-svc": False
+        "project-svc": False,
+        "program-svc": False,
     }
     exported = await officer.get(f"/v1/data-subjects/{other}")
     assert exported.status_code == 200, exported.text
-    mine = exported.json()["services"][0]["result"]
+    mine = next(s for s in exported.json()["services"] if s["service"] == "project-svc")["result"]
     assert mine["held"] is True
     assert any("sponsor" in e["fields"] for e in mine["events"])
     assert person not in exported.text
@@ -279,7 +315,8 @@ async def test_a_restored_dump_made_before_an_erasure_keeps_the_person_erased(
 
     shown = (await projects.get(f"/v1/projects/{project_id}")).json()
     assert shown["manager"] == ERASED
-    ref = uuid.UUID(erased.json()["services"][0]["result"]["subject_ref"])  # a UUID, no SQL
+    held = next(s for s in erased.json()["services"] if s["service"] == "project-svc")
+    ref = uuid.UUID(held["result"]["subject_ref"])  # a UUID, no SQL
     audit = _psql(
         "SELECT payload->>'reapplied' FROM project.events "  # noqa: S608
         f"WHERE event_type = 'DataSubjectErased' AND stream_id = '{ref}' ORDER BY position"

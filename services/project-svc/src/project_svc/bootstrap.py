@@ -1,22 +1,10 @@
-"""The composition root of project-svc: the one place its parts are built and wired."""
+"""The composition root of project-svc: what is its own, wired by the kernel's write service."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import FastAPI
 
-from pmo_shared.application.handlers import CommandBus, today_in
-from pmo_shared.database.engine import create_engine
-from pmo_shared.database.idempotency import IdempotencyJanitor
-from pmo_shared.database.unit_of_work import PostgresUnitsOfWork
-from pmo_shared.domain.events import recorded_on_in
-from pmo_shared.messaging.relay import OutboxRelay
-from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
-from pmo_shared.privacy.setup import personal_data
-from pmo_shared.tasks import BackgroundTask
-from pmo_shared.web import datasubjects
-from pmo_shared.web.app import create_service_app
+from pmo_shared.web.write_service import WriteService, create_write_service_app
 from project_svc import __version__
 from project_svc.adapters.rows import PostgresProjectRows
 from project_svc.api import commands, office, routes
@@ -28,49 +16,18 @@ from project_svc.settings import ProjectSettings
 
 
 def bootstrap(settings: ProjectSettings) -> FastAPI:
-    """Build the engine, the command bus, the outbox relay and the HTTP app of project-svc."""
-    engine = create_engine(settings)
-    personal = personal_data(settings, engine)
-    retention = timedelta(hours=settings.idempotency_retention_hours)
-    background: list[BackgroundTask] = [
-        IdempotencyJanitor(engine, retention=retention).run,
-        personal.ledger.run,
-    ]
-    if settings.run_relay:
-        relay = OutboxRelay(
-            engine,
-            service=settings.service_name,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            topic_for=TOPIC_BY_STREAM_TYPE.__getitem__,
-        )
-        background.append(relay.run)
-    app = create_service_app(
-        settings,
-        title="project-svc",
-        version=__version__,
-        engine=engine,
-        routers=[routes.router, commands.router, office.router, datasubjects.router],
-        internal_routers=[datasubjects.internal_router],
-        readiness=[personal.readiness],
-        background=background,
-        startup=[personal.check],
-        shutdown=[personal.close],
-    )
-    app.state.key_store = personal.keys
+    """The HTTP app of project-svc: projects and their Project Offices."""
     threshold = settings.large_project_threshold
-    # Each tenant's calendar: its today for commands, the recorded date of an old event.
-    dated = registry.dated_by(recorded_on_in(settings.time_zone_of))
-    units = PostgresUnitsOfWork(
-        engine,
-        dated,
-        rows=lambda conn: PostgresProjectRows(conn, personal.keys, large_threshold=threshold),
-        keys=personal.keys,
+    return create_write_service_app(
+        settings,
+        WriteService(
+            title="project-svc",
+            version=__version__,
+            registry=registry,
+            aggregates=(Project, ProjectOffice),
+            handlers=HANDLERS,
+            config=ProjectPolicy(threshold),
+            rows=lambda conn, keys: PostgresProjectRows(conn, keys, large_threshold=threshold),
+            routers=(routes.router, commands.router, office.router),
+        ),
     )
-    app.state.commands = CommandBus(
-        HANDLERS,
-        units,
-        config=ProjectPolicy(threshold),
-        clock=today_in(settings.time_zone_of),
-        aggregates=(Project, ProjectOffice),
-    )
-    return app
