@@ -14,7 +14,8 @@ still read). Reporting never opens them here: it keeps them as they came (`readm
 and opens them per request with the producer's keys (`pmo_shared.privacy.remote`).
 
 The kernel's bookkeeping events (`PersonalDataErased` on this topic) are in every registry
-already; the projection passes over them.
+already; the projection passes over them. program-svc's events have readers (and a registry)
+of their own: `program_events`; the projection decodes with both (`projection.readers`).
 """
 
 from __future__ import annotations
@@ -269,12 +270,12 @@ class ProjectOfficeDisbanded(ProjectOfficeDisbandedV1):
     disbanded_on: date | None = None
 
 
-def _undated(payload: JsonDict) -> JsonDict:
+def undated(payload: JsonDict) -> JsonDict:
     """v1 → v2: no business date (the read model falls back to the recorded date)."""
     return payload
 
 
-for _event_type in (
+UNDATED: tuple[str, ...] = (
     "ProjectBaselined",
     "ProjectApproved",
     "ProjectPutOnHold",
@@ -283,5 +284,8 @@ for _event_type in (
     "ProjectClosed",
     "ProjectOfficeEstablished",
     "ProjectOfficeDisbanded",
-):
-    registry.upcaster(_event_type, from_version=1)(_undated)
+)
+"""The event types whose v1 had no business date: upcast by `undated`."""
+
+for _event_type in UNDATED:
+    registry.upcaster(_event_type, from_version=1)(undated)

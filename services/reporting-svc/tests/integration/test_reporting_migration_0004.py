@@ -129,7 +129,7 @@ async def test_an_old_generation_gets_the_sealed_layout_and_a_rebuild_is_registe
         ):
             await conn.execute(text(insert), ids)
 
-    await asyncio.to_thread(_alembic, db.service, "upgrade", "head")
+    await asyncio.to_thread(_alembic, db.service, "upgrade", "0004")
     async with db.on(old).connect() as conn:
         columns = await _columns(conn)
         for (table, column), ref in PERSONAL.items():

@@ -23,11 +23,10 @@ from pmo_shared.domain.errors import Refusal
 from pmo_shared.messaging.consumer import ConsumerRunner
 from pmo_shared.tasks import wait_any
 from reporting_svc.application.offsets import OffsetReader, PartitionOffsets
-from reporting_svc.events import registry
 from reporting_svc.readmodel import generations
 from reporting_svc.readmodel.dates import keep_dates_literal
 from reporting_svc.readmodel.generations import Generation
-from reporting_svc.readmodel.projection import PROJECTION_NAME, ProjectReportsProjection
+from reporting_svc.readmodel.projection import PROJECTION_NAME, ProjectReportsProjection, readers
 from reporting_svc.settings import ReportingSettings
 
 log = structlog.get_logger(__name__)
@@ -201,7 +200,7 @@ class ProjectionSupervisor:
         runner = ConsumerRunner(
             engine,
             projection=ProjectReportsProjection(name=self.projection, topics=self.topics),
-            registry=registry,
+            registry=readers,
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
             dead_letter_topic=self._settings.dead_letter_topic,
             group_id=generation.group_id,

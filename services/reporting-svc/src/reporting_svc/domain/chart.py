@@ -11,18 +11,18 @@ Decimal (never float) from the figures to the pixel coordinates.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from xml.sax.saxutils import escape
 
 from reporting_svc.domain.evm import SeriesPoint
+from reporting_svc.domain.svg import FONT as _FONT
+from reporting_svc.domain.svg import number as _num
+from reporting_svc.domain.svg import xml_text as _text
 
 WIDTH, HEIGHT = 800, 440
 LEFT, RIGHT, TOP, BOTTOM = 88, 48, 92, 64  # margins around the plot area
-_FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
 # Okabe-Ito colours: told apart with the common colour-vision deficiencies too.
 _Read = Callable[[SeriesPoint], Decimal | None]
 _SERIES: tuple[tuple[str, str, str, _Read], ...] = (
@@ -31,20 +31,9 @@ _SERIES: tuple[tuple[str, str, str, _Read], ...] = (
     ("ac", "Actual cost (AC)", "#D55E00", lambda p: p.ac),
 )
 _BAC_COLOUR = "#555555"
-# Characters XML 1.0 forbids even escaped, plus lone surrogates that cannot be encoded.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MAX_TITLE = 56  # characters of 18px bold text that fit the width
 _CHAR_WIDTH = Decimal("7.5")  # average advance of 13px sans-serif text, to space the legend
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
-
-
-def _text(value: str) -> str:
-    """`value` safe as XML text or a double-quoted attribute."""
-    return escape(_NOT_XML.sub("", value), {'"': "&quot;"})
-
-
-def _num(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.1')):f}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ sealing existed), beside its pseudonym (`*_ref`, NULL for a plain value): `readm
 from __future__ import annotations
 
 from pmo_shared.eventstore.ddl import CONSUMER_DDL
+from reporting_svc.readmodel.program_ddl import PROGRAM_CONTENT_TABLES, PROGRAM_TABLES
 
 TABLES: tuple[str, ...] = (
     """
@@ -201,6 +202,7 @@ CONTENT_TABLES: dict[str, str] = {
     "office_staff": "office_id, version",
     "office_reports": "report_id",
     "office_documents": "document_id",
+    **PROGRAM_CONTENT_TABLES,
 }
 
 
@@ -212,4 +214,5 @@ def generation_ddl(schema: str) -> list[str]:
         f"SET LOCAL search_path TO {schema}",
         *CONSUMER_DDL,
         *TABLES,
+        *PROGRAM_TABLES,
     ]

@@ -1,10 +1,12 @@
 """Personal values in the read models: kept as published, never opened here.
 
 Every personal column (`projects.manager`, `projects.sponsor`, `risks.owner`, `offices.lead`,
-`office_staff.user_id`) is jsonb holding the sealed value as project-svc published it
-(`{"subject_ref", "key_id", "ciphertext"}`), and beside it a pseudonym column (`manager_ref`,
-`sponsor_ref`, `owner_ref`, `lead_ref`, `user_ref`: the sealed value's `subject_ref`) that the
-filters and the data-subject counts use. No table of any generation holds a user id from a
+`office_staff.user_id`; `programs.manager`, `programs.sponsor`, `program_status.activated_by`,
+`program_resources.person`, `program_benefits.owner`) is jsonb holding the sealed value as its
+producer published it (`{"subject_ref", "key_id", "ciphertext"}`), and beside it a pseudonym
+column (`manager_ref`, `sponsor_ref`, `owner_ref`, `lead_ref`, `user_ref`, `activated_by_ref`,
+`person_ref`: the sealed value's `subject_ref`) that the filters and the data-subject counts
+use. No table of any generation holds a user id from a
 sealed event: the reports open the values per request with the producer's keys
 (`pmo_shared.privacy.remote`), so an erasure shows as `[erased]` at once, in every generation
 and in every rebuild.
@@ -67,7 +69,10 @@ def plain(user_id: str) -> str:
     return orjson.dumps(user_id).decode()
 
 
-# (table, value column, pseudonym column, how the table reaches its tenant); constants.
+_IN_PROGRAMS = "program_id IN (SELECT program_id FROM {schema}programs WHERE tenant_id = :tenant)"
+# (table, value column, pseudonym column, how the table reaches its tenant); constants. A
+# value column may be NULL (who activated a program before it was, a resource that is a role):
+# no NULL matches a person.
 PERSONAL_COLUMNS: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("projects", "manager", "manager_ref", "tenant_id = :tenant"),
     ("projects", "sponsor", "sponsor_ref", "tenant_id = :tenant"),
@@ -84,6 +89,11 @@ PERSONAL_COLUMNS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "user_ref",
         "office_id IN (SELECT office_id FROM {schema}offices WHERE tenant_id = :tenant)",
     ),
+    ("programs", "manager", "manager_ref", "tenant_id = :tenant"),
+    ("programs", "sponsor", "sponsor_ref", "tenant_id = :tenant"),
+    ("program_status", "activated_by", "activated_by_ref", _IN_PROGRAMS),
+    ("program_resources", "person", "person_ref", _IN_PROGRAMS),
+    ("program_benefits", "owner", "owner_ref", _IN_PROGRAMS),
 )
 
 

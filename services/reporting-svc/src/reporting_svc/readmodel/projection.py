@@ -1,11 +1,12 @@
-"""The `project-reports` projection: every project-svc event into the reporting tables.
+"""The `project-reports` projection: every project-svc and program-svc event into the reporting
+tables (one projection, one generation mechanism: a rebuild covers both topics at once).
 
 One table maps each event type to its handler (`projects` for project events, `offices` for
-Project Office events); a handler returns the writes its event makes. Writes are buffered per
-batch and flushed in bulk (one executemany per statement). That is safe because every statement
-is either an insert of a fact keyed by its own id, or an update that is monotonic in the stream
-version or applies once; so running all inserts before all updates gives the same tables as
-applying events one by one.
+Project Office events, `programs` for program events); a handler returns the writes its event
+makes. Writes are buffered per batch and flushed in bulk (one executemany per statement). That
+is safe because every statement is either an insert of a fact keyed by its own id, or an update
+that is monotonic in the stream version or applies once; so running all inserts before all
+updates gives the same tables as applying events one by one.
 """
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pmo_shared.database.bulk import BulkStatement
-from pmo_shared.domain.events import DomainEvent, EventEnvelope
-from pmo_shared.messaging.topics import PROJECT_EVENTS_TOPIC
+from pmo_shared.domain.events import KERNEL_EVENTS, DomainEvent, EventEnvelope, EventRegistry
+from pmo_shared.messaging.topics import PROGRAM_EVENTS_TOPIC, PROJECT_EVENTS_TOPIC
 from reporting_svc import events as ev
-from reporting_svc.readmodel import offices, projects
+from reporting_svc import program_events as pev
+from reporting_svc.readmodel import offices, programs, projects
 from reporting_svc.readmodel.rows import Rows
 
 PROJECTION_NAME = "project-reports"
+TOPICS: tuple[str, ...] = (PROJECT_EVENTS_TOPIC, PROGRAM_EVENTS_TOPIC)
+"""What the projection reads. The two topics come in no order with each other; no write of
+either waits for the other's (the reports join them at query time)."""
 
-E = TypeVar("E", bound=ev.ProjectEvent)
+E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[EventEnvelope, DomainEvent], Rows]
 
 
@@ -66,8 +71,47 @@ HANDLERS: dict[type[DomainEvent], Handler] = dict(
         _on(ev.OfficeReportPublished, offices.report_published),
         _on(ev.OfficeDocumentFiled, offices.document_filed),
         _on(ev.ProjectOfficeDisbanded, offices.disbanded),
+        _on(pev.ProgramProposed, programs.proposed),
+        _on(pev.ProgramActivated, programs.activated),
+        _on(pev.ProgramPutOnHold, programs.put_on_hold),
+        _on(pev.ProgramResumed, programs.resumed),
+        _on(pev.ProgramClosed, programs.closed),
+        _on(pev.ProgramCancelled, programs.cancelled),
+        _on(pev.MemberProjectAdded, programs.member_added),
+        _on(pev.MemberProjectRemoved, programs.member_removed),
+        _on(pev.FundingPoolSet, programs.pool_set),
+        _on(pev.FundingPoolIncreased, programs.pool_increased),
+        _on(pev.FundingPoolDecreased, programs.pool_decreased),
+        _on(pev.FundsAllocated, programs.allocated),
+        _on(pev.FundsReallocated, programs.reallocated),
+        _on(pev.ResourceAdded, programs.resource_added),
+        _on(pev.ResourceAssigned, programs.resource_assigned),
+        _on(pev.AssignmentHoursChanged, programs.hours_changed),
+        _on(pev.AssignmentEndedEarly, programs.ended_early),
+        _on(pev.AssignmentReleased, programs.released),
+        _on(pev.BenefitPlanned, programs.benefit_planned),
+        _on(pev.BenefitRealisationReported, programs.benefit_reported),
+        _on(pev.DependencyAdded, programs.dependency_added),
+        _on(pev.DependencyRemoved, programs.dependency_removed),
     ]
 )
+
+
+def _readers() -> EventRegistry:
+    """One registry of every reader of both topics (project-svc's with their upcasters,
+    program-svc's): what the projection's consumer decodes with."""
+    readers = EventRegistry()
+    for source in (ev.registry, pev.registry):
+        for reader in source:
+            if reader not in KERNEL_EVENTS:  # in every registry already
+                readers.register(reader)
+    for event_type in ev.UNDATED:
+        readers.upcaster(event_type, from_version=1)(ev.undated)
+    return readers
+
+
+readers = _readers()
+"""The registry the projection's events are decoded with: `events` and `program_events`."""
 
 # Flush order: every insert before every update (see the module docstring).
 _ORDER: tuple[BulkStatement, ...] = (
@@ -84,10 +128,12 @@ _ORDER: tuple[BulkStatement, ...] = (
     offices.INSERT_STAFF,
     offices.INSERT_OFFICE_REPORT,
     offices.INSERT_DOCUMENT,
+    *programs.INSERTS,
     projects.UPDATE_STATUS,
     projects.UPDATE_ACHIEVED,
     projects.UPDATE_RISK_CLOSED,
     offices.UPDATE_DISBANDED,
+    *programs.UPDATES,
 )
 
 
@@ -106,9 +152,7 @@ def rows_for(envelope: EventEnvelope, event: DomainEvent) -> Rows:
 class ProjectReportsProjection:
     """Buffers each batch's writes and flushes them in bulk."""
 
-    def __init__(
-        self, *, name: str = PROJECTION_NAME, topics: Sequence[str] = (PROJECT_EVENTS_TOPIC,)
-    ) -> None:
+    def __init__(self, *, name: str = PROJECTION_NAME, topics: Sequence[str] = TOPICS) -> None:
         self.name = name
         self.topics = topics
         self._buffer: dict[BulkStatement, list[dict[str, Any]]] = defaultdict(list)

@@ -10,7 +10,7 @@ tenant's time zone: `recorded_day` below.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -101,17 +101,22 @@ async def project_facts(
     tenant_id: str,
     cutoff: Cutoff,
     project_id: UUID | None = None,
+    project_ids: Collection[UUID] | None = None,
     manager: PersonFilter | None = None,
 ) -> Sequence[Any]:
-    """Every fact of one project (or of the tenant's projects, or those `manager` manages) as
-    of the cut-off: recorded by `known_at`, in effect by `day`. A project known by then is
-    always there, whatever the day (with no figures before its first dated fact). `manager`
-    comes back as stored: sealed (or a plain value from before sealing)."""
+    """Every fact of one project (or of the tenant's projects, of those among `project_ids`,
+    or those `manager` manages) as of the cut-off: recorded by `known_at`, in effect by `day`.
+    A project known by then is always there, whatever the day (with no figures before its
+    first dated fact). `manager` comes back as stored: sealed (or a plain value from before
+    sealing)."""
     sql = _PROJECT_FACTS
     params: dict[str, Any] = {"tenant": tenant_id, **cutoff.params()}
     if project_id is not None:
         sql += " AND p.project_id = :project_id"
         params["project_id"] = project_id
+    if project_ids is not None:
+        sql += " AND p.project_id = ANY(CAST(:project_ids AS uuid[]))"
+        params["project_ids"] = sorted(project_ids)
     if manager is not None:
         condition, person = manager.sql("p.manager", "p.manager_ref", prefix="manager")
         sql += f" AND {condition}"
