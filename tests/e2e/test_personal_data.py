@@ -93,7 +93,7 @@ async def _program_managed_by(projects: httpx.AsyncClient, person: str, sponsor:
     async with _programs(projects) as programs:
         created = await programs.post("/v1/programs", json=body)
     assert created.status_code == 201, created.text
-    program_id: str = created.json()["id"]
+    program_id: str = created.json()["program_id"]
     return program_id
 
 
