@@ -52,7 +52,7 @@ token: ## Print a development JWT (tenant demo, role pmo) for the running dev st
 	@$(VENV)/bin/pmo-dev-token --secret-file .data/dev/jwt_secret \
 		--tenant $(TOKEN_TENANT) --roles $(TOKEN_ROLES) --sub $(TOKEN_SUB)
 
-demo: ## Drive one project's whole life (and its Project Office) by curl, then show its reports
+demo: ## Drive a project's life (with its Project Office) and a program of two projects by curl, then show the reports
 	@deploy/local/demo.sh $(PROFILE)
 
 lint: install ## ruff check + ruff format --check

@@ -17,6 +17,11 @@ def project_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def program_url() -> str:
+    return required_env("PROGRAM_URL")
+
+
+@pytest.fixture(scope="session")
 def reporting_url() -> str:
     return required_env("REPORTING_URL")
 

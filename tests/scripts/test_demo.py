@@ -1,9 +1,11 @@
 """`make demo` (deploy/local/demo.sh): with the stack down, one clear line and a non-zero exit,
-never a traceback; with the test stack up, a whole project life."""
+never a traceback; with the test stack up, a whole project life, then a program of two projects
+sharing one resource and one funding pool, and its roll-up."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -51,7 +53,8 @@ def stopped_dev_stack(scripts_tree: Path, refusing_port: int) -> Path:
     (data / "jwt_secret").write_text(secret + "\n")
     url = f"http://127.0.0.1:{refusing_port}"
     (data / "env").write_text(
-        f"export PROJECT_URL={url}\nexport REPORTING_URL={url}\nexport JWT_SECRET={secret}\n"
+        f"export PROJECT_URL={url}\nexport PROGRAM_URL={url}\nexport REPORTING_URL={url}\n"
+        f"export JWT_SECRET={secret}\n"
     )
     (scripts_tree / ".venv").symlink_to(REPO / ".venv")
     return data / "env"
@@ -66,6 +69,19 @@ def test_the_demo_on_a_stopped_stack_says_run_make_up(run: Run, stopped_dev_stac
 
 def test_make_demo_on_a_stopped_stack_says_run_make_up(run: Run, stopped_dev_stack: Path) -> None:
     assert_refused_clearly(run("make", "demo"))
+
+
+def test_the_demo_with_an_env_file_naming_no_program_svc_says_run_make_up(
+    run: Run, stopped_dev_stack: Path
+) -> None:
+    env = stopped_dev_stack.read_text().splitlines()
+    stopped_dev_stack.write_text("".join(f"{line}\n" for line in env if "PROGRAM_URL" not in line))
+
+    result = run("deploy/local/demo.sh")
+
+    assert result.returncode == 1
+    assert_refused_clearly(result)
+    assert "no PROGRAM_URL in .data/dev/env" in result.stderr
 
 
 @pytest.mark.integration
@@ -85,3 +101,31 @@ def test_the_demo_drives_a_project_life_on_the_test_stack() -> None:
     assert "closed version 14" in result.stdout
     assert "disbanded project completed automatic" in result.stdout
     assert "S-curve chart: .data/test/evm-chart.svg" in result.stdout
+    program = result.stdout.split("$ two more projects", 1)[1]
+    assert "may not approve program PAYPRG-" in program
+    assert "active by cfo on " in program
+    assert "pool 1300000.00, allocated 1150000.00, unallocated 150000.00" in program
+    assert "overbook it in 1 week: 2027-W08 by 4 h" in program
+    assert "Faster payroll runs: 3 of 6 hours (50.00%)" in program
+    assert "booked 2027-W01..2027-W04 24 h, 2027-W05..2027-W08 36 h, 2027-W09..2027-W12 12 h" in (
+        program
+    )
+    rollup = program.split("$ reporting-svc: the program roll-up", 1)[1]
+    assert re.search(r"as of \d{4}-\d{2}-\d{2}: 2 members$", rollup, flags=re.MULTILINE)
+    # Engine: PV = BAC 800,000 (planned finish passed), EV = 80% = 640,000, AC 720,000.
+    # Portal: PV = BAC 400,000, EV = 90% = 360,000, AC 330,000.
+    # SPI = 1,000,000 / 1,200,000 = 0.8333; CPI = 1,000,000 / 1,050,000 = 0.9524.
+    assert "SPI 0.8333 CPI 0.9524 (SV -200000.00, CV -50000.00)" in rollup
+    assert re.search(r"^program +1200000\.00 +1200000\.00 +1000000\.00 +1050000\.00 ", rollup, re.M)
+    # The engine spent 720,000 of its 700,000; 100,000 of its BAC is unfunded.
+    assert (
+        "funds: pool 1300000.00, allocated 1150000.00, unallocated 150000.00, spent 1050000.00, "
+        "unfunded 100000.00, overspent members 1"
+    ) in rollup
+    assert re.search(r"^ENG-\S+ .* 700000\.00  overspent$", rollup, flags=re.MULTILINE)
+    assert "benefits: 1 planned, 1 reported, 0 at target, mean 50.00%" in rollup
+    assert "dependencies: 1 member(s) at risk" in rollup
+    # 24 h for the engine and 12 h for the portal in the weeks they overlap, of 40.
+    assert "utilisation of eng-dana (40 h a week):" in rollup
+    assert "2027-W05    36 h  0.9000" in rollup
+    assert "utilisation heatmap: .data/test/utilisation.svg" in rollup
