@@ -1,0 +1,1 @@
+"""Unit tests of the exact budget-constrained selection and its frontier."""
