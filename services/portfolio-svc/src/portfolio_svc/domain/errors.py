@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pmo_shared.domain.errors import InvalidValueError
+from pmo_shared.domain.errors import InvalidValueError, NotFoundError, RuleViolationError
 
 # --- objective weights and ranking (weights.py, ranking.py) ---------------------------------
 
@@ -188,3 +188,113 @@ class InfeasibleSelectionError(InvalidValueError):
         if self.limit is not None:
             extra["limit"] = self.limit
         return extra
+
+
+# --- the Portfolio aggregate (portfolio.py) -------------------------------------------------
+
+
+class PortfolioCurrencyMismatchError(InvalidValueError):
+    """A component in another currency than the portfolio's (422): a portfolio has one."""
+
+    code = "currency-mismatch"
+
+    def __init__(self, *, component_id: str, component_currency: str, currency: str) -> None:
+        super().__init__(
+            f"component {component_id} is kept in {component_currency}, the portfolio in "
+            f"{currency}: a portfolio's components share its one currency"
+        )
+        self.component_id = component_id
+        self.component_currency = component_currency
+        self.currency = currency
+
+    def problem_extra(self) -> dict[str, Any]:
+        """The component and both currencies."""
+        return {
+            "component_id": self.component_id,
+            "component_currency": self.component_currency,
+            "portfolio_currency": self.currency,
+        }
+
+
+class BackdatedFactError(InvalidValueError):
+    """A fact dated before the portfolio was created, or before the fact it replaces (422): a
+    ranking once given for a business date stays the ranking of that date."""
+
+    code = "backdated-fact"
+
+    def __init__(self, *, what: str, on: str, earliest: str) -> None:
+        super().__init__(f"{what} dated {on} may not be dated before {earliest}")
+        self.what = what
+        self.on = on
+        self.earliest = earliest
+
+    def problem_extra(self) -> dict[str, Any]:
+        """The date given and the earliest allowed."""
+        return {"what": self.what, "on": self.on, "earliest": self.earliest}
+
+
+class ComponentExistsError(RuleViolationError):
+    """A component of that id is (or was) already in the portfolio (409)."""
+
+    code = "already-exists"
+
+    def __init__(self, component_id: str) -> None:
+        super().__init__(f"component {component_id} is or was already in this portfolio")
+        self.component_id = component_id
+
+    def problem_extra(self) -> dict[str, Any]:
+        """The component."""
+        return {"component_id": self.component_id}
+
+
+class UnknownComponentError(NotFoundError):
+    """No component of that id is in the portfolio on that date (404)."""
+
+    code = "unknown-component"
+
+    def __init__(self, component_id: str, *, on: str) -> None:
+        super().__init__(f"component {component_id} is not in the portfolio on {on}")
+        self.component_id = component_id
+
+    def problem_extra(self) -> dict[str, Any]:
+        """The component."""
+        return {"component_id": self.component_id}
+
+
+class UnknownObjectiveError(InvalidValueError):
+    """A score for an objective the portfolio's weights do not name (422)."""
+
+    code = "unknown-objective"
+
+    def __init__(self, objective: str) -> None:
+        super().__init__(f"objective {objective} is not one of the portfolio's weighted objectives")
+        self.objective = objective
+
+    def problem_extra(self) -> dict[str, Any]:
+        """The objective."""
+        return {"objective": self.objective}
+
+
+class UnknownScenarioError(NotFoundError):
+    """No scenario of that name saved on or before that date (404)."""
+
+    code = "unknown-scenario"
+
+    def __init__(self, name: str, *, on: str) -> None:
+        super().__init__(f"no scenario {name!r} saved on or before {on}")
+        self.name = name
+
+
+class NothingInForceError(RuleViolationError):
+    """A ranking or selection asked for a date with no weights or no budget in force (409)."""
+
+    code = "nothing-in-force"
+
+    def __init__(self, what: str, *, on: str) -> None:
+        super().__init__(f"the portfolio has no {what} in force on {on}")
+        self.what = what
+        self.on = on
+
+    def problem_extra(self) -> dict[str, Any]:
+        """What is missing and the date."""
+        return {"missing": self.what, "as_of": self.on}
