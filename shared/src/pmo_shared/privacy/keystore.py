@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pmo_shared.privacy import crypto
 from pmo_shared.privacy.crypto import MasterKey, UnreadableError
+from pmo_shared.privacy.fields import ERASED
 
 
 class KeyStoreError(RuntimeError):
@@ -174,6 +175,30 @@ class KeyStore:
         self._known[key] = subject
         while len(self._known) > self._capacity:
             self._known.popitem(last=False)
+
+    async def pseudonym(self, tenant_id: str, user_id: str) -> str | None:
+        """The pseudonym a query row keeps in place of a user id (a filter column such as a
+        list's manager); None for `[erased]`, whose row keeps the pseudonym it has."""
+        if user_id == ERASED:
+            return None
+        return str((await self.subjects(tenant_id, [user_id]))[user_id].subject_ref)
+
+    async def user_ids(self, conn: AsyncConnection, pseudonyms: Iterable[str]) -> dict[str, str]:
+        """The user id behind each pseudonym a query row keeps, `[erased]` once erased (one
+        read of the store, on `conn`); a value that is no pseudonym maps to itself."""
+        wanted = set(pseudonyms)
+        refs = {}
+        for value in wanted:
+            try:
+                refs[value] = UUID(value)
+            except ValueError:
+                continue
+        held = await self.held(conn, refs.values())
+        named = {value: value for value in wanted}
+        for value, ref in refs.items():
+            if ref in held:
+                named[value] = held[ref].user_id or ERASED
+        return named
 
     def forget(self, refs: Iterable[UUID]) -> None:
         """Drop remembered subjects (they were erased since)."""

@@ -27,9 +27,7 @@ from pmo_shared.database.errors import unique_violation
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.errors import RuleViolationError
 from pmo_shared.eventstore.store import RecordedEvent
-from pmo_shared.privacy.fields import ERASED
 from pmo_shared.privacy.keystore import KeyStore
-from pmo_shared.privacy.sealing import actor_of
 from program_svc.adapters.tables import MEMBER_KEY, PROGRAM_CODE_KEY, program_members, programs
 from program_svc.application.errors import DuplicateCodeError, ProjectInAnotherProgramError
 from program_svc.application.ports import ProgramListing
@@ -77,10 +75,7 @@ class PostgresProgramRows:
                 )
 
     async def _program_saved(self, program: Program, tenant_id: str, seq: int) -> None:
-        manager = None  # an erased manager keeps the pseudonym the row has
-        if program.manager != ERASED:
-            subjects = await self._keys.subjects(tenant_id, [program.manager])
-            manager = str(subjects[program.manager].subject_ref)
+        manager = await self._keys.pseudonym(tenant_id, program.manager)
         row = {
             "program_id": program.id,
             "seq": seq,
@@ -170,8 +165,8 @@ class PostgresProgramRows:
         rows: Sequence[Any] = (
             await self._conn.execute(query.order_by(programs.c.seq).limit(limit))
         ).all()
-        held = await self._keys.held(self._conn, (UUID(r.manager) for r in rows))
-        return [_Listing(**{**r._asdict(), "manager": actor_of(r.manager, held)}) for r in rows]
+        named = await self._keys.user_ids(self._conn, (r.manager for r in rows))
+        return [_Listing(**{**r._asdict(), "manager": named[r.manager]}) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,20 @@ async def _members(service: Service) -> list[tuple[UUID, UUID]]:
         return [(r.project_id, r.program_id) for r in rows]
 
 
+async def _until_a_lock_waits(engine: AsyncEngine, job: asyncio.Task[object]) -> None:
+    """Return once some session of the database waits for a lock (bounded), or `job` ended."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while not job.done():
+        async with engine.connect() as conn:
+            waiting = (
+                await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+            ).scalar_one()
+        if waiting:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "the rival add never came to wait"
+        await asyncio.sleep(0.01)
+
+
 async def test_a_second_program_adding_a_project_waits_and_is_told_the_holder(
     service: Service,
 ) -> None:
@@ -140,7 +154,7 @@ async def test_a_second_program_adding_a_project_waits_and_is_told_the_holder(
         rival = asyncio.create_task(
             service.bus.execute(c.AddMemberProject(program_id=second, project_id=project_id), PMO)
         )
-        await asyncio.sleep(0.5)
+        await _until_a_lock_waits(service.engine, rival)
         assert not rival.done()
 
     with pytest.raises(ProjectInAnotherProgramError) as refused:

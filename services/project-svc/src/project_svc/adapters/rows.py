@@ -23,9 +23,7 @@ from pmo_shared.database.errors import unique_violation
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.errors import RuleViolationError
 from pmo_shared.eventstore.store import RecordedEvent
-from pmo_shared.privacy.fields import ERASED
 from pmo_shared.privacy.keystore import KeyStore
-from pmo_shared.privacy.sealing import actor_of
 from project_svc.adapters.tables import project_offices, projects
 from project_svc.application.ports import ProjectListing
 from project_svc.domain.project import Project
@@ -69,10 +67,7 @@ class PostgresProjectRows:
 
     async def _project_saved(self, project: Project, recorded: list[RecordedEvent]) -> None:
         tenant_id = recorded[0].envelope.tenant_id
-        manager = None  # an erased manager keeps the pseudonym the row has
-        if project.manager != ERASED:
-            subjects = await self._keys.subjects(tenant_id, [project.manager])
-            manager = str(subjects[project.manager].subject_ref)
+        manager = await self._keys.pseudonym(tenant_id, project.manager)
         row = {
             "project_id": project.id,
             "seq": recorded[0].position,
@@ -173,8 +168,8 @@ class PostgresProjectRows:
         rows: Sequence[Any] = (
             await self._conn.execute(query.order_by(projects.c.seq).limit(limit))
         ).all()
-        held = await self._keys.held(self._conn, (UUID(r.manager) for r in rows))
-        return [_Listing(**{**r._asdict(), "manager": actor_of(r.manager, held)}) for r in rows]
+        named = await self._keys.user_ids(self._conn, (r.manager for r in rows))
+        return [_Listing(**{**r._asdict(), "manager": named[r.manager]}) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
