@@ -62,7 +62,7 @@ KAFKA_DIR="$DATA/kafka"
 JWT_SECRET_FILE="$DATA/jwt_secret"
 SECRETS="$DATA/secrets"
 # Write services: they store events, seal personal data and serve their key service.
-WRITE_SERVICES=(project-svc program-svc)
+WRITE_SERVICES=(project-svc program-svc portfolio-svc)
 VENV="$REPO/.venv"
 SVC_ENV=()
 READY_TIMEOUT="${READY_TIMEOUT:-90}"

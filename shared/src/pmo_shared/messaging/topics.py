@@ -43,6 +43,8 @@ TOPIC_BY_STREAM_TYPE: Final[Mapping[str, str]] = MappingProxyType(
         "project_office": PROJECT_EVENTS_TOPIC,
         "program": PROGRAM_EVENTS_TOPIC,
         "portfolio": PORTFOLIO_EVENTS_TOPIC,
+        # The PMO's standards of a tenant are portfolio-svc's too: its one topic.
+        "pmo_standards": PORTFOLIO_EVENTS_TOPIC,
         "data_subject": PRIVACY_EVENTS_TOPIC,
     }
 )

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pmo_shared.domain.events import DomainEvent, EventRegistry
 from pmo_shared.domain.values import CurrencyCode, NonNegativeAmount, Text
@@ -178,11 +178,49 @@ class ScenarioSaved(DomainEvent):
 
 @registry.register
 class DecisionRecorded(DomainEvent):
-    """A component was approved (funded), deferred or terminated, with the rationale."""
+    """A component was approved (funded), deferred or terminated, with the rationale. `covers`
+    lists, for a program, the member projects it had when decided (as portfolio-svc knew them
+    from program-svc's events): a decision on a program is the decision on each of them (they
+    are counted through the program, never as components of their own); empty for a project."""
 
     event_type = "DecisionRecorded"
     component_id: UUID
+    kind: ComponentKind
+    covers: list[UUID] = Field(default_factory=list)
     decision: Decision
     rationale: Rationale
     decided_on: date
     decided_by: PersonalUserId
+
+
+class AdoptedFrontierPoint(BaseModel):
+    """One point of the efficient frontier as adopted: the optimum at `budget` (`feasible`
+    False: the forced-in components do not fit; no value nor cost then)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    budget: NonNegativeAmount
+    feasible: bool
+    value: Decimal | None = None
+    cost: NonNegativeAmount | None = None
+    current: bool = False
+
+
+@registry.register
+class SelectionAdopted(DomainEvent):
+    """The portfolio manager adopted the optimal selection computed on `as_of` (under
+    `scenario`, None: the baseline) as the portfolio's current selection, with its value, its
+    cost, the budget it was solved under, and the efficient frontier around it (the adopted
+    budget marked `current`). It funds nothing by itself: a decision does."""
+
+    event_type = "SelectionAdopted"
+    as_of: date
+    scenario: Text | None = None
+    budget: NonNegativeAmount
+    value: Decimal
+    cost: NonNegativeAmount
+    selected: list[UUID]
+    excluded: list[UUID]
+    frontier: list[AdoptedFrontierPoint]
+    adopted_on: date
+    adopted_by: PersonalUserId

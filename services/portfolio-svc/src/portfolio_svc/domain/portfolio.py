@@ -221,9 +221,17 @@ class Portfolio(PortfolioState):
         )
 
     def decide(
-        self, component_id: UUID, *, decision: str, rationale: str, by: str, on: date
+        self,
+        component_id: UUID,
+        *,
+        decision: str,
+        rationale: str,
+        by: str,
+        on: date,
+        covers: Iterable[UUID] = (),
     ) -> None:
-        """Approve (fund), defer or terminate a component, saying why."""
+        """Approve (fund), defer or terminate a component, saying why (`covers`: a program's
+        member projects, which the decision covers)."""
         facts = self._component(component_id, on)
         if not rationale.strip():
             raise InvalidValueError("the rationale of a decision may not be blank")
@@ -236,12 +244,56 @@ class Portfolio(PortfolioState):
         self.record(
             ev.DecisionRecorded(
                 component_id=component_id,
+                kind=facts.kind,
+                covers=sorted(set(covers), key=str) if facts.kind == "program" else [],
                 decision=decision,
                 rationale=rationale,
                 decided_on=on,
                 decided_by=by,
             )
         )
+
+    def adopt_selection(
+        self, *, as_of: date, scenario: str | None = None, points: int, by: str, on: date
+    ) -> selection.Selection:
+        """Adopt the optimal selection on `as_of` (under `scenario` if named) as the current
+        one, recording it with a frontier of `points` budgets around it."""
+        self._not_before(on, self.adopted, "an adopted selection")
+        if as_of > on:
+            raise InvalidValueError(
+                f"a selection adopted on {on.isoformat()} cannot be the one of a later date "
+                f"({as_of.isoformat()})"
+            )
+        model = self.selection_model(as_of=as_of, scenario=scenario)
+        chosen = selection.select(model)
+        curve = selection.frontier(model, points)
+        self.record(
+            ev.SelectionAdopted(
+                as_of=as_of,
+                scenario=scenario,
+                budget=model.budget,
+                value=chosen.value,
+                cost=chosen.cost,
+                selected=[UUID(cid) for cid in chosen.selected],
+                excluded=sorted(
+                    (UUID(c.id) for c in model.components if c.id not in chosen.selected),
+                    key=str,
+                ),
+                frontier=[
+                    ev.AdoptedFrontierPoint(
+                        budget=p.budget,
+                        feasible=p.feasible,
+                        value=p.value,
+                        cost=p.cost,
+                        current=p.current,
+                    )
+                    for p in curve
+                ],
+                adopted_on=on,
+                adopted_by=by,
+            )
+        )
+        return chosen
 
     # -- queries in business time ----------------------------------------------------------
     def weights_at(self, as_of: date) -> dict[str, Decimal]:

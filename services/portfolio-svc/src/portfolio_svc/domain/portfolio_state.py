@@ -129,6 +129,7 @@ class PortfolioState(Aggregate):
         self.dependencies: list[tuple[date, UUID, UUID]] = []
         self.exclusive_groups: list[tuple[date, str, frozenset[UUID]]] = []
         self.scenarios: dict[str, Timeline[Scenario]] = {}
+        self.adopted: Timeline[ev.SelectionAdopted] = Timeline()
 
     @applies(ev.PortfolioCreated)
     def _on_created(self, e: ev.PortfolioCreated) -> None:
@@ -193,3 +194,7 @@ class PortfolioState(Aggregate):
         self.components[e.component_id].decisions.add(
             e.decided_on, DecisionEntry(e.decision, e.rationale, e.decided_on, e.decided_by)
         )
+
+    @applies(ev.SelectionAdopted)
+    def _on_selection_adopted(self, e: ev.SelectionAdopted) -> None:
+        self.adopted.add(e.adopted_on, e)
