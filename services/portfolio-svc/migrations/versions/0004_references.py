@@ -52,7 +52,6 @@ REFERENCES_DDL: tuple[str, ...] = (
     "CREATE INDEX project_refs_tenant ON project_refs (tenant_id)",
 )
 
-CONSUMERS = ("portfolio-program-refs", "portfolio-project-refs")
 
 
 def upgrade() -> None:
@@ -66,6 +65,5 @@ def downgrade() -> None:
     stay in Kafka: after a new upgrade, reset them to the earliest to replay the topics."""
     op.execute("DROP TABLE IF EXISTS program_refs")
     op.execute("DROP TABLE IF EXISTS project_refs")
-    for consumer in CONSUMERS:
-        op.execute(f"DELETE FROM processed_events WHERE consumer = '{consumer}'")
-        op.execute(f"DELETE FROM dead_letters WHERE consumer = '{consumer}'")
+    op.execute("DELETE FROM processed_events WHERE consumer = 'portfolio-references'")
+    op.execute("DELETE FROM dead_letters WHERE consumer = 'portfolio-references'")
