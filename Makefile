@@ -77,7 +77,7 @@ test: install lint typecheck ## Lint, typecheck, then run all tests against a th
 	exit $$rc
 
 event-docs: install ## Regenerate the committed JSON Schemas and AsyncAPI documents of the events
-	for svc in project_svc program_svc; do $(VENV)/bin/pmo-event-docs write $$svc.event_catalog:CATALOG || exit 1; done
+	for svc in project_svc program_svc portfolio_svc; do $(VENV)/bin/pmo-event-docs write $$svc.event_catalog:CATALOG || exit 1; done
 
 constraints: install ## Re-pin constraints.txt from the current .venv
 	@{ sed -n '/^#/p' constraints.txt; \
