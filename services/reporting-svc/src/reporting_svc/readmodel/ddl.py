@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pmo_shared.eventstore.ddl import CONSUMER_DDL
 from reporting_svc.readmodel.program_ddl import PROGRAM_CONTENT_TABLES, PROGRAM_TABLES
+from reporting_svc.readmodel.standards import STANDARDS_CONTENT_TABLES, STANDARDS_TABLES
 
 TABLES: tuple[str, ...] = (
     """
@@ -203,6 +204,7 @@ CONTENT_TABLES: dict[str, str] = {
     "office_reports": "report_id",
     "office_documents": "document_id",
     **PROGRAM_CONTENT_TABLES,
+    **STANDARDS_CONTENT_TABLES,
 }
 
 
@@ -215,4 +217,5 @@ def generation_ddl(schema: str) -> list[str]:
         *CONSUMER_DDL,
         *TABLES,
         *PROGRAM_TABLES,
+        *STANDARDS_TABLES,
     ]

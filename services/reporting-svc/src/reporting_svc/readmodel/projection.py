@@ -1,12 +1,13 @@
-"""The `project-reports` projection: every project-svc and program-svc event into the reporting
-tables (one projection, one generation mechanism: a rebuild covers both topics at once).
+"""The `project-reports` projection: every project-svc, program-svc and portfolio-svc event into
+the reporting tables (one projection, one generation mechanism: a rebuild covers every topic at
+once).
 
-One table maps each event type to its handler (`projects` for project events, `offices` for
-Project Office events, `programs` for program events); a handler returns the writes its event
-makes. Writes are buffered per batch and flushed in bulk (one executemany per statement). That
-is safe because every statement is either an insert of a fact keyed by its own id, or an update
-that is monotonic in the stream version or applies once; so running all inserts before all
-updates gives the same tables as applying events one by one.
+One table maps each event type to its handler (`projects` for project events, `offices` for Project
+Office events, `programs` for program events, `standards` for the PMO's standards); a handler
+returns the writes its event makes. Writes are buffered per batch and flushed in bulk (one
+executemany per statement). That is safe because every statement is either an insert of a fact keyed
+by its own id, or an update that is monotonic in the stream version or applies once; so running all
+inserts before all updates gives the same tables as applying events one by one.
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pmo_shared.database.bulk import BulkStatement
 from pmo_shared.domain.events import KERNEL_EVENTS, DomainEvent, EventEnvelope, EventRegistry
-from pmo_shared.messaging.topics import PROGRAM_EVENTS_TOPIC, PROJECT_EVENTS_TOPIC
+from pmo_shared.messaging.topics import (
+    PORTFOLIO_EVENTS_TOPIC,
+    PROGRAM_EVENTS_TOPIC,
+    PROJECT_EVENTS_TOPIC,
+)
 from reporting_svc import events as ev
+from reporting_svc import portfolio_events as fev
 from reporting_svc import program_events as pev
-from reporting_svc.readmodel import offices, programs, projects
+from reporting_svc.readmodel import offices, programs, projects, standards
 from reporting_svc.readmodel.rows import Rows
 
 PROJECTION_NAME = "project-reports"
-TOPICS: tuple[str, ...] = (PROJECT_EVENTS_TOPIC, PROGRAM_EVENTS_TOPIC)
-"""What the projection reads. The two topics come in no order with each other; no write of
-either waits for the other's (the reports join them at query time)."""
+TOPICS: tuple[str, ...] = (PROJECT_EVENTS_TOPIC, PROGRAM_EVENTS_TOPIC, PORTFOLIO_EVENTS_TOPIC)
+"""What the projection reads. The topics come in no order with each other; no write of one
+waits for another's (the reports join them at query time)."""
 
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[EventEnvelope, DomainEvent], Rows]
@@ -93,15 +99,16 @@ HANDLERS: dict[type[DomainEvent], Handler] = dict(
         _on(pev.BenefitRealisationReported, programs.benefit_reported),
         _on(pev.DependencyAdded, programs.dependency_added),
         _on(pev.DependencyRemoved, programs.dependency_removed),
+        _on(fev.PmoStandardsSet, standards.standards_set),
     ]
 )
 
 
 def _readers() -> EventRegistry:
-    """One registry of every reader of both topics (project-svc's with their upcasters,
-    program-svc's): what the projection's consumer decodes with."""
+    """One registry of every reader of the topics (project-svc's with their upcasters,
+    program-svc's, portfolio-svc's): what the projection's consumer decodes with."""
     readers = EventRegistry()
-    for source in (ev.registry, pev.registry):
+    for source in (ev.registry, pev.registry, fev.registry):
         for reader in source:
             if reader not in KERNEL_EVENTS:  # in every registry already
                 readers.register(reader)
@@ -111,7 +118,8 @@ def _readers() -> EventRegistry:
 
 
 readers = _readers()
-"""The registry the projection's events are decoded with: `events` and `program_events`."""
+"""The registry the projection's events are decoded with: `events`, `program_events` and
+`portfolio_events`."""
 
 # Flush order: every insert before every update (see the module docstring).
 _ORDER: tuple[BulkStatement, ...] = (
@@ -129,6 +137,7 @@ _ORDER: tuple[BulkStatement, ...] = (
     offices.INSERT_OFFICE_REPORT,
     offices.INSERT_DOCUMENT,
     *programs.INSERTS,
+    standards.INSERT_STANDARDS,
     projects.UPDATE_STATUS,
     projects.UPDATE_ACHIEVED,
     projects.UPDATE_RISK_CLOSED,
