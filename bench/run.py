@@ -1,19 +1,21 @@
 """`make bench`: bring up the bench stack, run the benchmarks, print and save one table.
 
     .venv/bin/python -m bench.run [--seconds 20] [--warmup 5] [--kernel-seconds 8]
-                                  [--only commands,kernel,delay,rebuild] [--profile]
-                                  [--reuse-stack] [--keep-stack]
+                                  [--only commands,kernel,delay,rebuild,portfolio]
+                                  [--profile] [--reuse-stack] [--keep-stack]
 
 The stack is `deploy/local/stack.sh up bench` (its own data in .data/bench, PostgreSQL 5546,
 Kafka 9492, services 28001-28004), made fresh for each run and removed afterwards unless
---keep-stack. The table is printed on stdout and saved, with the machine, versions and
-settings, to bench/results/<UTC timestamp>.md.
+--keep-stack; a run of only items that need none (STACKLESS: portfolio) makes no stack. The
+table is printed on stdout and saved, with the machine, versions and settings, to
+bench/results/<UTC timestamp>.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -32,7 +34,8 @@ STACK = REPO / "deploy" / "local" / "stack.sh"
 ENV_FILE = REPO / ".data" / PROFILE / "env"
 RESULTS = REPO / "bench" / "results"
 BUDGET_SECONDS = 14 * 60
-ITEMS = ("commands", "kernel", "delay", "rebuild")
+ITEMS = ("commands", "kernel", "delay", "rebuild", "portfolio")
+STACKLESS = frozenset({"portfolio"})  # items in process: no database, no Kafka, no services
 # Variables that would point the stack at other servers: the bench brings up its own.
 FOREIGN = (
     "DATABASE_URL",
@@ -119,41 +122,54 @@ def main() -> int:
     started = time.monotonic()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     load_before = load_average()
+    use_stack = not set(only) <= STACKLESS
     try:
-        if not args.reuse_stack:
+        if use_stack and not args.reuse_stack:
             stack("clean", timeout=120)
             stack("up", timeout=300)
-        env = read_env_file(ENV_FILE)
-        token = issue_dev_token(
-            env["JWT_SECRET"],
-            sub="bench-user",
-            tenant="bench",
-            roles=["pmo", "platform_operator"],  # platform_operator: the rebuild benchmark
-            ttl_seconds=3600,
+        env = read_env_file(ENV_FILE) if use_stack else {}
+        token = (
+            issue_dev_token(
+                env["JWT_SECRET"],
+                sub="bench-user",
+                tenant="bench",
+                roles=["pmo", "platform_operator"],  # platform_operator: the rebuild benchmark
+                ttl_seconds=3600,
+            )
+            if use_stack
+            else ""
         )
         with tempfile.TemporaryDirectory(prefix="pmo-bench-") as work:
             ctx = Context(env=env, token=token, work=Path(work), deadline=started + BUDGET_SECONDS)
-            ctx.settings.update(
-                {
-                    "stack": f"stack.sh up {PROFILE} (fresh), services and relay running",
-                    "uvicorn": "1 process per service (pmo_shared.web.app.serve), uvloop, "
-                    "httptools, no access log",
-                    "DB pool": "pool_size 10 + overflow 10, pre-ping, statement cache 256",
-                    "Kafka partitions": env.get("KAFKA_TOPIC_PARTITIONS", "?"),
+            if use_stack:
+                ctx.settings.update(
+                    {
+                        "stack": f"stack.sh up {PROFILE} (fresh), services and relay running",
+                        "uvicorn": "1 process per service (pmo_shared.web.app.serve), uvloop, "
+                        "httptools, no access log",
+                        "DB pool": "pool_size 10 + overflow 10, pre-ping, statement cache 256",
+                        "Kafka partitions": env.get("KAFKA_TOPIC_PARTITIONS", "?"),
+                    }
+                )
+                info = machine_info(env["DATABASE_URL"])
+            else:
+                ctx.settings["stack"] = "none (only items in process: " + ", ".join(only) + ")"
+                info = {
+                    "cores": str(os.cpu_count()),
+                    "kernel": platform.release(),
+                    "Python": platform.python_version(),
                 }
-            )
-            info = machine_info(env["DATABASE_URL"])
             rows = run_items(ctx, args, only)
             elapsed = time.monotonic() - started
     except BaseException:
         logs = REPO / ".data" / PROFILE / "logs"
-        if logs.is_dir():
+        if use_stack and logs.is_dir():
             kept = RESULTS / f"{stamp}-failed-logs"
             shutil.copytree(logs, kept, dirs_exist_ok=True)
             print(f"bench: failed; the stack's logs are kept in {kept}", file=sys.stderr)
         raise
     finally:
-        if not (args.keep_stack or args.reuse_stack):
+        if use_stack and not (args.keep_stack or args.reuse_stack):
             stack("clean", timeout=120)
 
     table = render(rows)
@@ -182,6 +198,7 @@ def run_items(ctx: Context, args: argparse.Namespace, only: list[str]) -> list[R
     from bench.commands import measure_commands
     from bench.delay import measure_end_to_end_delay
     from bench.kernel import measure_kernel
+    from bench.portfolio import measure_portfolio
     from bench.rebuild import measure_rebuild_speed
 
     # Rough seconds each item needs, to skip (never cut short) one the budget cannot fit.
@@ -205,6 +222,7 @@ def run_items(ctx: Context, args: argparse.Namespace, only: list[str]) -> list[R
             14 * (args.kernel_seconds + 4),  # per writer count: 3 runs and 1 of 4x (4b)
             lambda: measure_kernel(ctx, seconds=args.kernel_seconds),
         ),
+        ("portfolio", 150, lambda: measure_portfolio(ctx)),  # ~110 s; capped at 330 s within
     ]
     rows: list[Row] = []
     for name, needs, measure in plan:
@@ -214,20 +232,21 @@ def run_items(ctx: Context, args: argparse.Namespace, only: list[str]) -> list[R
             ctx.note(f"{name}: skipped, {ctx.left():.0f} s left of the budget, needs ~{needs:.0f}")
             rows.append(Row(f"{name}", "skipped (time budget)"))
             continue
-        ensure_services(ctx)
+        if name not in STACKLESS:
+            ensure_services(ctx)
         t0 = time.monotonic()
         try:
             rows.extend(measure())
         except Exception as exc:
             # Retried once only when a service was ended from outside during the item.
-            if not services_down() or ctx.left() < needs:
+            if name in STACKLESS or not services_down() or ctx.left() < needs:
                 raise
             ctx.note(f"{name}: failed ({type(exc).__name__}: {exc}) as a service went away")
             ensure_services(ctx)
             t0 = time.monotonic()
             rows.extend(measure())
         ctx.note(f"{name}: {time.monotonic() - t0:.0f} s")
-    order = {"1": 0, "2": 1, "3": 2, "4": 3}
+    order = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4}
     return sorted(rows, key=lambda r: order.get(r.figure[:1], 9))
 
 
