@@ -24,7 +24,10 @@ id (in sorted order) in which they differ -- the lexicographically greatest 0/1 
 sorted ids, "prefer ids in order". It is computed by successive exact solves on one program:
 (1) maximise value, giving V*; (2) add value >= V*, minimise cost, giving C*; (3) add
 cost <= C*, then for each id in sorted order fix x_id = 1 if some selection still satisfies
-everything (the incumbent already holding it proves it without a solve), else x_id = 0.
+everything (the incumbent already holding it proves it without a solve), else x_id = 0. Two
+things keep (3) to a few solves: one solve first asks whether any optimum holds an id the
+incumbent lacks (usually none: then the incumbent is the answer), and the ids are settled in
+blocks of `TIE_BREAK_BLOCK` per solve, by power-of-two weights (`_lexicographic`).
 
 Why each component is in or out (`Reason`): a selected one is `forced_in` if the model forces
 it, else `selected`. An excluded one is `forced_out` if the model forces it out. Otherwise we
@@ -68,6 +71,9 @@ MAX_EXACT = 2**53
 
 MAX_FRONTIER_POINTS = 201
 """A frontier has at most this many evenly spaced budgets (each costs a few exact solves)."""
+
+TIE_BREAK_BLOCK = 16
+"""The tie-break settles this many ids per exact solve (weights 2**15 .. 1)."""
 
 RANDOM_SEED = 20240601
 """HiGHS's `random_seed`: fixed, so the solver's path (not only its answer) is repeatable."""
@@ -582,6 +588,40 @@ def _checked(problem: _Problem, x: list[int] | None) -> set[int]:
     return chosen
 
 
+def _indicator(n: int, cols: Iterable[int]) -> list[int]:
+    out = [0] * n
+    for col in cols:
+        out[col] = 1
+    return out
+
+
+def _lexicographic(
+    problem: _Problem, program: _Program, undecided: Sequence[int], chosen: set[int]
+) -> set[int]:
+    """Fix each undecided id in order to 1 if some selection still satisfies everything, else
+    to 0 (the lexicographically greatest 0/1 vector). A leading id the incumbent holds is fixed
+    without a solve; otherwise the next `TIE_BREAK_BLOCK` ids are settled by one solve that
+    maximises sum(2**(k-1-j) * x_j) over them: each weight exceeds all later ones together, so
+    its optimum is the lexicographically greatest choice of the block, exactly what fixing them
+    one by one gives (the weights stay below 2**16, far inside the solver's exact range)."""
+    pos = 0
+    while pos < len(undecided):
+        while pos < len(undecided) and undecided[pos] in chosen:
+            program.fix(undecided[pos], 1)
+            pos += 1
+        block = undecided[pos : pos + TIE_BREAK_BLOCK]
+        if not block:
+            break
+        weights = [0] * len(problem.ids)
+        for k, col in enumerate(block):
+            weights[col] = 1 << (len(block) - 1 - k)
+        chosen = _checked(problem, program.solve(weights, maximise=True))
+        for col in block:
+            program.fix(col, 1 if col in chosen else 0)
+        pos += len(block)
+    return chosen
+
+
 def _optimum(problem: _Problem) -> frozenset[int] | None:
     """The optimal selection under the documented tie-break, or None if there is none."""
     if _conflict(problem, problem.forced_in) is not None:
@@ -598,18 +638,15 @@ def _optimum(problem: _Problem) -> frozenset[int] | None:
         raise RuntimeError(msg)
     best_cost = sum(problem.cost[i] for i in chosen)
     program.add_row(dict(enumerate(problem.cost)), lower=-inf, upper=best_cost + 0.5)
-    zero = [0] * n
-    for i in range(n):
-        if i in problem.forced_in or i in problem.forced_out:
-            continue
-        program.fix(i, 1)
-        if i in chosen:
-            continue
-        found = program.solve(zero, maximise=True)
-        if found is None:
-            program.fix(i, 0)
-        else:
-            chosen = _checked(problem, found)
+    undecided = [i for i in range(n) if i not in problem.forced_in | problem.forced_out]
+    outside = [i for i in undecided if i not in chosen]
+    if outside:
+        # One solve settles the common case: no optimum holds any id the incumbent lacks, so
+        # the incumbent is the greatest of them all (every other one is a subset of it).
+        spread = _checked(problem, program.solve(_indicator(n, outside), maximise=True))
+        if not spread & set(outside):
+            return frozenset(chosen)
+    chosen = _lexicographic(problem, program, undecided, chosen)
     if (
         sum(problem.value[i] for i in chosen) != best_value
         or sum(problem.cost[i] for i in chosen) != best_cost
