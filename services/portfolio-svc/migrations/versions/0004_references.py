@@ -53,7 +53,6 @@ REFERENCES_DDL: tuple[str, ...] = (
 )
 
 
-
 def upgrade() -> None:
     """Create the reference tables."""
     for statement in REFERENCES_DDL:

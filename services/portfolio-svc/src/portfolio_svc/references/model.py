@@ -23,7 +23,7 @@ class ProgramRef:
     pool: Decimal | None
     """The funding pool (None before it is set): the program's cost as a component."""
     members: frozenset[UUID]
-    """Its member projects now."""
+    """Its member projects now; a closed or cancelled program keeps those it ended with."""
     last_version: int
     updated_at: datetime
 
