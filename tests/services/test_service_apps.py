@@ -52,7 +52,14 @@ SERVICES = [
         8002,
         KERNEL_CHECKS | {"erasure-ledger"},
     ),
-    Service("portfolio-svc", PortfolioSettings, portfolio_app, "portfolio", 8003, KERNEL_CHECKS),
+    Service(
+        "portfolio-svc",
+        PortfolioSettings,
+        portfolio_app,
+        "portfolio",
+        8003,
+        KERNEL_CHECKS | {"erasure-ledger"},
+    ),
     Service(
         "reporting-svc",
         ReportingSettings,

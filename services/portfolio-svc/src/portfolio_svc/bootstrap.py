@@ -1,30 +1,42 @@
-"""The composition root of portfolio-svc: the one place its parts are built and wired."""
+"""The composition root of portfolio-svc: what is its own, wired by the kernel's write service."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
-from pmo_shared.database.engine import create_engine
-from pmo_shared.tasks import BackgroundTask
-from pmo_shared.web.app import create_service_app
+from pmo_shared.web.write_service import WriteService, create_write_service_app
 from portfolio_svc import __version__
+from portfolio_svc.adapters.rows import PostgresPortfolioRows
+from portfolio_svc.api import analyses, commands, components, routes, standards
+from portfolio_svc.application.handlers import HANDLERS
+from portfolio_svc.application.ports import PortfolioConfig
+from portfolio_svc.domain.events import registry
+from portfolio_svc.domain.portfolio import Portfolio
+from portfolio_svc.domain.standards import PmoStandards
+from portfolio_svc.references.runner import references_consumer
 from portfolio_svc.settings import PortfolioSettings
 
 
 def bootstrap(settings: PortfolioSettings) -> FastAPI:
-    """Build the engine, the background tasks and the HTTP app of portfolio-svc."""
-    engine = create_engine(settings)
-    # Long-running jobs started and stopped with the app; each runs until its stop event is set.
-    # The outbox relay joins here, e.g. `background.append(OutboxRelay(...).run)`, when
-    # settings.run_relay is set.
-    background: list[BackgroundTask] = []
-    # The service's own API routers (they get bearer authentication by default).
-    routers: list[APIRouter] = []
-    return create_service_app(
+    """The HTTP app of portfolio-svc: portfolios and the PMO's standards, and the consumer of
+    the programs and projects it knows."""
+    return create_write_service_app(
         settings,
-        title="portfolio-svc",
-        version=__version__,
-        engine=engine,
-        routers=routers,
-        background=background,
+        WriteService(
+            title="portfolio-svc",
+            version=__version__,
+            registry=registry,
+            aggregates=(Portfolio, PmoStandards),
+            handlers=HANDLERS,
+            config=PortfolioConfig(large_project_threshold=settings.large_project_threshold),
+            rows=PostgresPortfolioRows,
+            routers=(
+                routes.router,
+                commands.router,
+                components.router,
+                analyses.router,
+                standards.router,
+            ),
+            background=lambda engine: (references_consumer(settings, engine),),
+        ),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field
 
 from pmo_shared.settings import ServiceSettings
@@ -15,6 +17,14 @@ class PortfolioSettings(ServiceSettings):
     service_name: str = Field(default="portfolio-svc", min_length=1)
     db_schema: str = DB_SCHEMA
     port: int = Field(default=8003, ge=1, le=65535)
+    large_project_threshold: Decimal = Field(
+        default=Decimal(1_000_000),
+        gt=0,
+        description=(
+            "budget at completion from which a project counts as large (in any currency) for "
+            "a tenant without PMO standards in force; project-svc's default"
+        ),
+    )
 
 
 def load_settings() -> PortfolioSettings:

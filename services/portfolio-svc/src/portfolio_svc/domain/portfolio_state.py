@@ -87,12 +87,13 @@ class Scenario:
 
 @dataclass(frozen=True)
 class DecisionEntry:
-    """A decision on a component."""
+    """A decision on a component (`covers`: a program's member projects it covered)."""
 
     decision: str
     rationale: str
     decided_on: date
     decided_by: str
+    covers: tuple[UUID, ...] = ()
 
 
 @dataclass
@@ -192,7 +193,8 @@ class PortfolioState(Aggregate):
     @applies(ev.DecisionRecorded)
     def _on_decision(self, e: ev.DecisionRecorded) -> None:
         self.components[e.component_id].decisions.add(
-            e.decided_on, DecisionEntry(e.decision, e.rationale, e.decided_on, e.decided_by)
+            e.decided_on,
+            DecisionEntry(e.decision, e.rationale, e.decided_on, e.decided_by, tuple(e.covers)),
         )
 
     @applies(ev.SelectionAdopted)

@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL persistence of portfolio-svc's query tables."""

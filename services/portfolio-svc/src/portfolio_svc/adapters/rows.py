@@ -1,0 +1,204 @@
+"""portfolio-svc's query rows in PostgreSQL: the portfolio list and the portfolio each program
+or project is a component of, written in the same transaction as the events they reflect; and
+the programs and projects it knows from their services' events (the references' tables), read
+in that transaction too.
+
+The list holds a portfolio's manager as their pseudonym (the key store's `subject_ref`), never
+the user id: `?manager=` looks the user id's pseudonym up, and a page shows each pseudonym's
+user id from the key store, or `[erased]`.
+
+A program or project is a component of one portfolio at most: the unique
+`(tenant_id, component_id)` of `portfolio_components` refuses a second, also when two
+portfolios add it at once (the second insert waits for the first transaction and fails once it
+committed). A removed component is free again. The PMO's standards keep no rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pmo_shared.database.errors import unique_violation
+from pmo_shared.domain.aggregate import Aggregate
+from pmo_shared.domain.errors import RuleViolationError
+from pmo_shared.eventstore.store import RecordedEvent
+from pmo_shared.privacy.keystore import KeyStore
+from portfolio_svc.adapters.tables import (
+    COMPONENT_KEY,
+    PORTFOLIO_CODE_KEY,
+    portfolio_components,
+    portfolios,
+)
+from portfolio_svc.application.errors import ComponentInAnotherPortfolioError, DuplicateCodeError
+from portfolio_svc.application.ports import PortfolioListing
+from portfolio_svc.domain.portfolio import Portfolio
+from portfolio_svc.domain.standards import PmoStandards
+from portfolio_svc.references import store as references
+from portfolio_svc.references.model import ProgramRef, ProjectRef
+
+_UPSERT_PORTFOLIO = text(
+    """
+    INSERT INTO portfolios (portfolio_id, seq, tenant_id, code, name, manager, currency,
+                            version, updated_at)
+    VALUES (:portfolio_id, :seq, :tenant_id, :code, :name,
+            coalesce(:manager,
+                     (SELECT p.manager FROM portfolios p WHERE p.portfolio_id = :portfolio_id)),
+            :currency, :version, now())
+    ON CONFLICT (portfolio_id) DO UPDATE SET
+        name = EXCLUDED.name, manager = EXCLUDED.manager, currency = EXCLUDED.currency,
+        version = EXCLUDED.version, updated_at = now()
+    """
+)
+_ADDED, _REMOVED = "ComponentAdded", "ComponentRemoved"
+
+
+class PostgresPortfolioRows:
+    """`PortfolioRows` on one connection (its transaction)."""
+
+    def __init__(self, conn: AsyncConnection, keys: KeyStore) -> None:
+        self._conn = conn
+        self._keys = keys
+
+    async def saved(self, aggregate: Aggregate, recorded: Sequence[RecordedEvent]) -> None:
+        """Refresh the list row of the portfolio just saved, and its components' rows."""
+        if isinstance(aggregate, PmoStandards):
+            return
+        if not isinstance(aggregate, Portfolio):
+            raise TypeError(f"portfolio-svc keeps no rows of {type(aggregate).__name__}")
+        tenant_id = recorded[0].envelope.tenant_id
+        await self._portfolio_saved(aggregate, tenant_id, recorded[0].position)
+        for event in (r.envelope for r in recorded):
+            if event.event_type == _ADDED:
+                component_id = UUID(event.payload["component_id"])
+                await self._join(tenant_id, component_id, aggregate.id, event.payload["kind"])
+            elif event.event_type == _REMOVED:
+                await self._leave(aggregate.id, UUID(event.payload["component_id"]))
+
+    async def _portfolio_saved(self, portfolio: Portfolio, tenant_id: str, seq: int) -> None:
+        manager = await self._keys.pseudonym(tenant_id, portfolio.manager)
+        row = {
+            "portfolio_id": portfolio.id,
+            "seq": seq,
+            "tenant_id": tenant_id,
+            "code": portfolio.code,
+            "name": portfolio.name,
+            "manager": manager,
+            "currency": portfolio.currency,
+            "version": portfolio.version,
+        }
+        try:
+            await self._conn.execute(_UPSERT_PORTFOLIO, row)
+        except IntegrityError as exc:
+            if unique_violation(exc) == PORTFOLIO_CODE_KEY:
+                raise DuplicateCodeError(portfolio.code) from exc
+            raise
+
+    async def _join(
+        self, tenant_id: str, component_id: UUID, portfolio_id: UUID, kind: str
+    ) -> None:
+        row = {
+            "tenant_id": tenant_id,
+            "component_id": component_id,
+            "portfolio_id": portfolio_id,
+            "kind": kind,
+        }
+        for _attempt in range(3):
+            try:
+                # A savepoint: after a refused insert the transaction goes on, to name the holder.
+                async with self._conn.begin_nested():
+                    await self._conn.execute(portfolio_components.insert().values(row))
+                return
+            except IntegrityError as exc:
+                if unique_violation(exc) != COMPONENT_KEY:
+                    raise
+            holder = await self.portfolio_of_component(
+                tenant_id=tenant_id, component_id=component_id
+            )
+            if holder is not None:
+                raise ComponentInAnotherPortfolioError(
+                    component_id=component_id, portfolio_id=holder
+                )
+            # the holder let it go in between: try again
+        raise RuleViolationError(f"component {component_id} is changing portfolios: try again")
+
+    async def _leave(self, portfolio_id: UUID, component_id: UUID) -> None:
+        await self._conn.execute(
+            delete(portfolio_components).where(
+                portfolio_components.c.portfolio_id == portfolio_id,
+                portfolio_components.c.component_id == component_id,
+            )
+        )
+
+    async def portfolio_of_component(self, *, tenant_id: str, component_id: UUID) -> UUID | None:
+        """See `PortfolioRows.portfolio_of_component`."""
+        query = select(portfolio_components.c.portfolio_id).where(
+            portfolio_components.c.tenant_id == tenant_id,
+            portfolio_components.c.component_id == component_id,
+        )
+        holder: UUID | None = (await self._conn.execute(query)).scalar_one_or_none()
+        return holder
+
+    async def program_ref(self, *, tenant_id: str, program_id: UUID) -> ProgramRef | None:
+        """See `PortfolioRows.program_ref`."""
+        return await references.read_program_ref(
+            self._conn, tenant_id=tenant_id, program_id=program_id
+        )
+
+    async def project_ref(self, *, tenant_id: str, project_id: UUID) -> ProjectRef | None:
+        """See `PortfolioRows.project_ref`."""
+        return await references.read_project_ref(
+            self._conn, tenant_id=tenant_id, project_id=project_id
+        )
+
+    async def program_refs(
+        self, *, tenant_id: str, program_ids: Iterable[UUID]
+    ) -> Mapping[UUID, ProgramRef]:
+        """See `PortfolioRows.program_refs`."""
+        return await references.read_program_refs(
+            self._conn, tenant_id=tenant_id, program_ids=list(program_ids)
+        )
+
+    async def programs_with_member(self, *, tenant_id: str, project_id: UUID) -> Sequence[UUID]:
+        """See `PortfolioRows.programs_with_member`."""
+        return await references.programs_with_member(
+            self._conn, tenant_id=tenant_id, project_id=project_id
+        )
+
+    async def list_portfolios(
+        self, *, tenant_id: str, manager: str | None, after: int | None, limit: int
+    ) -> Sequence[PortfolioListing]:
+        """See `PortfolioRows.list_portfolios`."""
+        query = select(portfolios).where(portfolios.c.tenant_id == tenant_id)
+        if manager is not None:
+            ref = await self._keys.lookup(self._conn, tenant_id, manager)
+            if ref is None:
+                return []
+            query = query.where(portfolios.c.manager == str(ref))
+        if after is not None:
+            query = query.where(portfolios.c.seq > after)
+        rows: Sequence[Any] = (
+            await self._conn.execute(query.order_by(portfolios.c.seq).limit(limit))
+        ).all()
+        named = await self._keys.user_ids(self._conn, (r.manager for r in rows))
+        return [_Listing(**{**r._asdict(), "manager": named[r.manager]}) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """A row of the portfolio list with its manager's user id."""
+
+    portfolio_id: UUID
+    seq: int
+    tenant_id: str
+    code: str
+    name: str
+    manager: str
+    currency: str
+    version: int
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""The application layer of portfolio-svc: commands, their handlers, queries and ports (no SQL)."""
