@@ -12,12 +12,13 @@ from project_svc.application.handlers import HANDLERS, ProjectPolicy
 from project_svc.domain.events import registry
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
+from project_svc.references.runner import portfolio_refs_consumer
 from project_svc.settings import ProjectSettings
 
 
 def bootstrap(settings: ProjectSettings) -> FastAPI:
-    """The HTTP app of project-svc: projects and their Project Offices."""
-    threshold = settings.large_project_threshold
+    """The HTTP app of project-svc: projects and their Project Offices, and the consumer of
+    the PMO's standards and the portfolio's decisions they obey."""
     return create_write_service_app(
         settings,
         WriteService(
@@ -26,8 +27,9 @@ def bootstrap(settings: ProjectSettings) -> FastAPI:
             registry=registry,
             aggregates=(Project, ProjectOffice),
             handlers=HANDLERS,
-            config=ProjectPolicy(threshold),
-            rows=lambda conn, keys: PostgresProjectRows(conn, keys, large_threshold=threshold),
+            config=ProjectPolicy(settings.large_project_threshold),
+            rows=PostgresProjectRows,
             routers=(routes.router, commands.router, office.router),
+            background=lambda engine: (portfolio_refs_consumer(settings, engine),),
         ),
     )

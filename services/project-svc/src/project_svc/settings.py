@@ -20,7 +20,10 @@ class ProjectSettings(ServiceSettings):
     large_project_threshold: Decimal = Field(
         default=Decimal(1_000_000),
         gt=0,
-        description="budget at completion from which a project counts as large",
+        description=(
+            "budget at completion from which a project counts as large, in any currency, for a "
+            "tenant without PMO standards in force (theirs decide otherwise)"
+        ),
     )
 
 

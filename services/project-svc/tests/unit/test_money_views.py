@@ -57,7 +57,7 @@ def _history(currency: str, *, bac: str, planned: str, cost: str, impact: str) -
 
 def _read(history: list[DomainEvent]) -> dict[str, Any]:
     project = Project.rehydrate(PROJECT_ID, history)
-    return project_read(project, large_threshold=D(10**9)).model_dump(mode="json")
+    return project_read(project, large=False).model_dump(mode="json")
 
 
 def _amounts(body: dict[str, Any]) -> tuple[str, str, str, str]:

@@ -1,5 +1,10 @@
 """project-svc's query rows in PostgreSQL: the project list and each project's offices, written
-in the same transaction as the events they reflect.
+in the same transaction as the events they reflect; and the references it keeps of
+portfolio-svc's events (`project_svc.references.store`), read in that transaction too.
+
+A row of the list keeps the project's flag, BAC and currency; whether it is large is computed
+as the list is read, by the standards in force then (`large_in_force`): a change of the PMO's
+standards changes the list at once, without any event of the project.
 
 The list holds a project's manager as their pseudonym (the key store's `subject_ref`), never
 the user id: `?manager=` looks the user id's pseudonym up, and a page shows each pseudonym's
@@ -9,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, Numeric, case, false, func, literal, null, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,17 +33,20 @@ from project_svc.adapters.tables import project_offices, projects
 from project_svc.application.ports import ProjectListing
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
+from project_svc.domain.standards import PortfolioDecision, Standards
+from project_svc.references import store as references
 
 _UPSERT_PROJECT = text(
     """
-    INSERT INTO projects (project_id, seq, tenant_id, code, name, status, manager, large,
-                          budget_at_completion, currency, version, updated_at)
+    INSERT INTO projects (project_id, seq, tenant_id, code, name, status, manager,
+                          flagged_large, budget_at_completion, currency, version, updated_at)
     VALUES (:project_id, :seq, :tenant_id, :code, :name, :status,
             coalesce(:manager, (SELECT p.manager FROM projects p WHERE p.project_id = :project_id)),
-            :large, :budget_at_completion, :currency, :version, now())
+            :flagged_large, :budget_at_completion, :currency, :version, now())
     ON CONFLICT (project_id) DO UPDATE SET
         name = EXCLUDED.name, status = EXCLUDED.status, manager = EXCLUDED.manager,
-        large = EXCLUDED.large, budget_at_completion = EXCLUDED.budget_at_completion,
+        flagged_large = EXCLUDED.flagged_large,
+        budget_at_completion = EXCLUDED.budget_at_completion,
         currency = EXCLUDED.currency, version = EXCLUDED.version, updated_at = now()
     """
 )
@@ -54,10 +62,9 @@ class DuplicateCodeError(RuleViolationError):
 class PostgresProjectRows:
     """`ProjectRows` on one connection (its transaction)."""
 
-    def __init__(self, conn: AsyncConnection, keys: KeyStore, *, large_threshold: Decimal) -> None:
+    def __init__(self, conn: AsyncConnection, keys: KeyStore) -> None:
         self._conn = conn
         self._keys = keys
-        self._threshold = large_threshold
         self._upserts: dict[type[Aggregate], Callable[[Any, list[RecordedEvent]], Awaitable[None]]]
         self._upserts = {Project: self._project_saved, ProjectOffice: self._office_saved}
 
@@ -76,7 +83,7 @@ class PostgresProjectRows:
             "name": project.name,
             "status": project.status.value,
             "manager": manager,
-            "large": project.is_large(self._threshold),
+            "flagged_large": project.flagged_large,
             "budget_at_completion": (
                 project.baseline.budget_at_completion if project.baseline else None
             ),
@@ -151,9 +158,11 @@ class PostgresProjectRows:
         large: bool | None,
         after: int | None,
         limit: int,
+        standards: Standards,
     ) -> Sequence[ProjectListing]:
         """See `ProjectRows.list_projects`."""
-        query = select(projects).where(projects.c.tenant_id == tenant_id)
+        is_large = large_in_force(standards)
+        query = select(projects, is_large.label("large")).where(projects.c.tenant_id == tenant_id)
         if status is not None:
             query = query.where(projects.c.status == status)
         if manager is not None:
@@ -162,7 +171,7 @@ class PostgresProjectRows:
                 return []
             query = query.where(projects.c.manager == str(ref))
         if large is not None:
-            query = query.where(projects.c.large == large)
+            query = query.where(is_large if large else ~is_large)
         if after is not None:
             query = query.where(projects.c.seq > after)
         rows: Sequence[Any] = (
@@ -170,6 +179,41 @@ class PostgresProjectRows:
         ).all()
         named = await self._keys.user_ids(self._conn, (r.manager for r in rows))
         return [_Listing(**{**r._asdict(), "manager": named[r.manager]}) for r in rows]
+
+    async def standards_on(self, *, tenant_id: str, on: date) -> Standards | None:
+        """See `ProjectRows.standards_on`."""
+        found = await references.read_standards_on(self._conn, tenant_id=tenant_id, on=on)
+        return found.standards() if found is not None else None
+
+    async def portfolio_decision(
+        self, *, tenant_id: str, project_id: UUID, on: date
+    ) -> PortfolioDecision | None:
+        """See `ProjectRows.portfolio_decision`."""
+        found = await references.read_decision_on(
+            self._conn, tenant_id=tenant_id, project_id=project_id, on=on
+        )
+        return found.portfolio_decision() if found is not None else None
+
+
+def large_in_force(standards: Standards) -> ColumnElement[bool]:
+    """Whether a row is large by `standards`, as `Project.is_large` decides it: flagged, or a
+    BAC at the threshold for its currency (none for a currency the standards do not list)."""
+    listed = standards.large_project_threshold
+    other = standards.any_currency_large
+    if not listed and other is None:
+        return projects.c.flagged_large
+    otherwise: ColumnElement[Any] = literal(other, Numeric) if other is not None else null()
+    threshold = (
+        case(
+            {currency: literal(amount, Numeric) for currency, amount in listed.items()},
+            value=projects.c.currency,
+            else_=otherwise,
+        )
+        if listed
+        else otherwise
+    )
+    reaches = func.coalesce(projects.c.budget_at_completion >= threshold, false())
+    return or_(projects.c.flagged_large, reaches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +227,9 @@ class _Listing:
     name: str
     status: str
     manager: str
-    large: bool
+    flagged_large: bool
     budget_at_completion: Decimal | None
     currency: str
     version: int
     updated_at: datetime
+    large: bool

@@ -1,6 +1,7 @@
 """Query tables project-svc keeps beside its event store, updated in the same transaction as
 each append: the project list and the offices of each project. (The Idempotency-Key records are
-the kernel's: `pmo_shared.database.idempotency`.)"""
+the kernel's: `pmo_shared.database.idempotency`; the PMO's standards and the portfolio's
+decisions are the references' tables, `project_svc.references`.)"""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ projects = Table(
     Column("name", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("manager", Text, nullable=False),
-    Column("large", Boolean, nullable=False),
+    # The flag as proposed; `large` is computed when the list is read, by the PMO's standards
+    # in force then (`rows.large_in_force`).
+    Column("flagged_large", Boolean, nullable=False),
     Column("budget_at_completion", Numeric(19, 4)),
     Column("currency", Text, nullable=False),
     Column("version", Integer, nullable=False),

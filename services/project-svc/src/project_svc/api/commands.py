@@ -19,7 +19,8 @@ CREATED = status.HTTP_201_CREATED
 
 @router.post("/baseline", response_model=Read)
 async def baseline(body: schemas.BaselineCreate, on: OnRoute) -> Read:
-    """Set the baseline (re-baselining once underway needs a reason)."""
+    """Set the baseline (re-baselining once underway needs a reason, and the PMO where its
+    standards require the gate `rebaseline_active_needs_pmo`: else 403 `pmo-gate`)."""
     command = c.BaselineProject(
         project_id=on.project_id,
         expected_version=on.if_match,
@@ -30,18 +31,20 @@ async def baseline(body: schemas.BaselineCreate, on: OnRoute) -> Read:
         reason=body.reason,
         effective_on=body.effective_on,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/approve", response_model=Read)
 async def approve(on: OnRoute, body: schemas.DatedRequest | None = None) -> Read:
-    """Approve a baselined proposal (as of today unless an earlier date is given)."""
+    """Approve a baselined proposal (as of today unless an earlier date is given); one whose BAC
+    reaches the PMO's portfolio-approval threshold in force then needs the portfolio's
+    "approve" decision in force then (else 409 `portfolio-decision-required`)."""
     command = c.ApproveProject(
         project_id=on.project_id,
         expected_version=on.if_match,
         effective_on=body.effective_on if body else None,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/start", response_model=Read)
@@ -52,7 +55,7 @@ async def start(on: OnRoute, body: schemas.StartRequest | None = None) -> Read:
         expected_version=on.if_match,
         actual_start=body.actual_start if body else None,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/hold", response_model=Read)
@@ -64,7 +67,7 @@ async def hold(body: schemas.DatedReasonRequest, on: OnRoute) -> Read:
         reason=body.reason,
         effective_on=body.effective_on,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/resume", response_model=Read)
@@ -75,7 +78,7 @@ async def resume(on: OnRoute, body: schemas.DatedRequest | None = None) -> Read:
         expected_version=on.if_match,
         effective_on=body.effective_on if body else None,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/complete", response_model=Read)
@@ -86,7 +89,7 @@ async def complete(on: OnRoute, body: schemas.CompleteRequest | None = None) -> 
         expected_version=on.if_match,
         actual_finish=body.actual_finish if body else None,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/cancel", response_model=Read)
@@ -99,7 +102,7 @@ async def cancel(body: schemas.DatedReasonRequest, on: OnRoute) -> Read:
         reason=body.reason,
         effective_on=body.effective_on,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/close", response_model=Read)
@@ -111,7 +114,7 @@ async def close(on: OnRoute, body: schemas.CloseRequest | None = None) -> Read:
         no_lessons_reason=body.no_lessons_reason if body else None,
         effective_on=body.effective_on if body else None,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/progress", response_model=Read)
@@ -123,7 +126,7 @@ async def progress(body: schemas.ProgressCreate, on: OnRoute) -> Read:
         percent_complete=body.percent_complete,
         as_of=body.as_of,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/costs", status_code=CREATED, response_model=Created)
@@ -163,7 +166,7 @@ async def achieve_milestone(
         milestone_id=milestone_id,
         achieved_on=body.achieved_on if body else None,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/risks", status_code=CREATED, response_model=Created)
@@ -189,7 +192,7 @@ async def close_risk(risk_id: UUID, body: schemas.RiskClose, on: OnRoute) -> Rea
         risk_id=risk_id,
         resolution=body.resolution,
     )
-    return on.project(await on.send(command))
+    return await on.project(await on.send(command))
 
 
 @router.post("/status-reports", status_code=CREATED, response_model=Created)

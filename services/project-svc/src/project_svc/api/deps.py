@@ -15,6 +15,7 @@ from pmo_shared.application.idempotency import IdempotentRequest
 from pmo_shared.web.commands import CallerDep, Idempotency, IfMatch, etag
 from project_svc.api import schemas
 from project_svc.api.views import office_read, project_read
+from project_svc.application import queries
 from project_svc.application.handlers import ProjectPolicy
 from project_svc.application.ports import ProjectRows
 from project_svc.domain.project import Project
@@ -54,10 +55,10 @@ class On:
             self.response.headers["Idempotent-Replayed"] = "true"
         return outcome.result
 
-    def project(self, project: Project) -> schemas.ProjectRead:
-        """Answer with the project and its ETag."""
+    async def project(self, project: Project) -> schemas.ProjectRead:
+        """Answer with the project (large by the standards in force today) and its ETag."""
         self.response.headers["ETag"] = etag(project.version)
-        return project_read(project, large_threshold=self.bus.config.large_threshold)
+        return project_read(project, large=await queries.is_large(self.bus, self.caller, project))
 
     def office(self, office: ProjectOffice) -> schemas.OfficeRead:
         """Answer with the office and its ETag."""

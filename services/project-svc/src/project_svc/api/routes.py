@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from pmo_shared.application.caller import Caller
 from pmo_shared.domain.values import BUSINESS_DATE_RANGE, RecordInstant
 from pmo_shared.web.commands import CallerDep, Idempotency, etag
 from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number
@@ -46,7 +47,7 @@ async def propose_project(
     response.headers["Location"] = f"/v1/projects/{proposal.result.id}"
     if proposal.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return _read(bus, proposal.result, response)
+    return await _read(bus, caller, proposal.result, response)
 
 
 @router.get("", response_model=schemas.ProjectPage)
@@ -96,7 +97,7 @@ async def get_project(
     if as_of is not None:
         raise _renamed_as_of()
     project = await queries.get_project(bus, caller, project_id, known_at=known_at)
-    return _read(bus, project, response)
+    return await _read(bus, caller, project, response)
 
 
 def _renamed_as_of() -> Problem:
@@ -118,9 +119,11 @@ async def project_events(project_id: UUID, bus: Bus, caller: CallerDep) -> list[
     return [schemas.EventRead.model_validate(e.model_dump()) for e in envelopes]
 
 
-def _read(bus: ProjectBus, project: Project, response: Response) -> schemas.ProjectRead:
+async def _read(
+    bus: ProjectBus, caller: Caller, project: Project, response: Response
+) -> schemas.ProjectRead:
     response.headers["ETag"] = etag(project.version)
-    return project_read(project, large_threshold=bus.config.large_threshold)
+    return project_read(project, large=await queries.is_large(bus, caller, project))
 
 
 def _encode(seq: int) -> str:

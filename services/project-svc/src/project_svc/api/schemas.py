@@ -32,6 +32,11 @@ MONEY_IN = (
     "JPY 0, BHD 3; trailing zeros do not count), else 422"
 )
 PERCENT_OUT = "a percentage 0..100 (a decimal string as reported, not money)"
+LARGE = (
+    "flagged large, or a budget at completion at the PMO's large-project threshold in force "
+    "today for the project's currency (a currency the PMO's standards do not list: only the "
+    "flag; a tenant without standards: LARGE_PROJECT_THRESHOLD in any currency)"
+)
 TODAY_BY_DEFAULT = "the business date it takes effect: not in the future; defaults to today"
 
 
@@ -242,7 +247,7 @@ class ProjectRead(BaseModel):
     methodology: Methodology
     currency: str
     flagged_large: bool
-    large: bool
+    large: bool = Field(description=LARGE)
     status: ProjectStatus
     status_since: date | None = Field(description="the business date the status took effect")
     baseline: BaselineRead | None
@@ -270,7 +275,7 @@ class ProjectSummary(BaseModel):
     name: str
     status: ProjectStatus
     manager: str
-    large: bool
+    large: bool = Field(description=LARGE)
     budget_at_completion: Decimal | None = Field(description=CANONICAL_MONEY)
     currency: str
     version: int

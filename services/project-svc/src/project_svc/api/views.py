@@ -3,8 +3,6 @@ currency (`pmo_shared.domain.values.canonical`: exactly its ISO 4217 minor unit 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pmo_shared.domain.values import canonical
 from project_svc.api import schemas
 from project_svc.domain.project import Project
@@ -31,8 +29,9 @@ def _baseline(b: Baseline, currency: str) -> schemas.BaselineRead:
     )
 
 
-def project_read(p: Project, *, large_threshold: Decimal) -> schemas.ProjectRead:
-    """The full representation of a project."""
+def project_read(p: Project, *, large: bool) -> schemas.ProjectRead:
+    """The full representation of a project (`large` as the PMO's standards in force make it:
+    `queries.is_large`)."""
     last = p.last_status
     return schemas.ProjectRead(
         project_id=p.id,
@@ -45,7 +44,7 @@ def project_read(p: Project, *, large_threshold: Decimal) -> schemas.ProjectRead
         methodology=p.methodology,
         currency=p.currency,
         flagged_large=p.flagged_large,
-        large=p.is_large(large_threshold),
+        large=large,
         status=p.status,
         status_since=p.status_since,
         baseline=_baseline(p.baseline, p.currency) if p.baseline else None,

@@ -13,6 +13,7 @@ from pmo_shared.application.handlers import CommandBus
 from pmo_shared.domain.events import EventEnvelope
 from project_svc.application.handlers import ProjectPolicy, latest_office_of, project_of
 from project_svc.application.ports import ProjectListing, ProjectRows
+from project_svc.application.standards import standards_on
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 from project_svc.domain.values import ProjectStatus
@@ -39,8 +40,10 @@ async def list_projects(
     after: int | None,
     limit: int,
 ) -> Sequence[ProjectListing]:
-    """One page of the caller's tenant's projects; `after` is the last row's `seq`."""
+    """One page of the caller's tenant's projects; `after` is the last row's `seq`; large
+    (the filter and each row's) by the PMO's standards in force today."""
     async with bus.reading(caller) as uow:
+        today = bus.clock(caller.tenant)
         return await uow.rows.list_projects(
             tenant_id=caller.tenant,
             status=status.value if status else None,
@@ -48,7 +51,16 @@ async def list_projects(
             large=large,
             after=after,
             limit=limit,
+            standards=await standards_on(uow, defaults=bus.config.defaults, on=today),
         )
+
+
+async def is_large(bus: Bus, caller: Caller, project: Project) -> bool:
+    """Whether the project is large by the PMO's standards in force today for its tenant."""
+    async with bus.reading(caller) as uow:
+        today = bus.clock(caller.tenant)
+        standards = await standards_on(uow, defaults=bus.config.defaults, on=today)
+    return project.is_large(standards.large_threshold(project.currency))
 
 
 async def project_history(bus: Bus, caller: Caller, project_id: UUID) -> list[EventEnvelope]:

@@ -32,6 +32,7 @@ from pmo_shared.domain.errors import (
 from pmo_shared.domain.values import check_amount, minor_unit
 from project_svc.domain import events as ev
 from project_svc.domain.project_state import Milestone, ProjectState
+from project_svc.domain.standards import PortfolioDecision, Standards
 from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 
 S = ProjectStatus
@@ -116,12 +117,29 @@ class Project(ProjectState):
             )
         )
 
-    def approve(self, *, approved_by: str, effective_on: date, today: date) -> None:
-        """Approve a baselined proposal, as of `effective_on`."""
+    def approve(
+        self,
+        *,
+        approved_by: str,
+        effective_on: date,
+        today: date,
+        standards: Standards,
+        decision: PortfolioDecision | None,
+    ) -> None:
+        """Approve a baselined proposal, as of `effective_on`: under the PMO's `standards` in
+        force then, one whose BAC reaches the portfolio-approval threshold needs `decision`
+        (the latest portfolio decision in force for it then) to be "approve"."""
         self._require("approve", (S.PROPOSED,))
         if self.baseline is None:
             raise RuleViolationError("a project needs a baseline before it can be approved")
         not_future(effective_on, today, "approval date")
+        standards.require_portfolio_approval(
+            project_id=self.id,
+            budget_at_completion=self.baseline.budget_at_completion,
+            currency=self.currency,
+            decision=decision,
+            on=effective_on,
+        )
         self.record(ev.ProjectApproved(approved_by=approved_by, effective_on=effective_on))
 
     def start(self, *, actual_start: date, today: date) -> None:

@@ -31,16 +31,17 @@ class ProjectOffice(ProjectOfficeState):
         office_id: UUID,
         *,
         project: Project,
-        large_threshold: Decimal,
+        large_threshold: Decimal | None,
         lead: str,
         reporting_cadence_days: int,
         charter: str,
         established_on: date,
         today: date,
     ) -> ProjectOffice:
-        """Set up an office for a large project that is approved, active or on hold, as of
-        `established_on` (not in the future). (At most one live office per project is enforced
-        by the caller's unique index.)"""
+        """Set up an office for a large project (`Project.is_large` by `large_threshold`, the
+        one in force for its currency; None: only the flag) that is approved, active or on
+        hold, as of `established_on` (not in the future). (At most one live office per
+        project is enforced by the caller's unique index.)"""
         if project.status not in CAN_HAVE_OFFICE:
             raise InvalidTransitionError(
                 action="establish a Project Office",
@@ -48,9 +49,13 @@ class ProjectOffice(ProjectOfficeState):
                 allowed_from=tuple(s.value for s in CAN_HAVE_OFFICE),
             )
         if not project.is_large(large_threshold):
+            reaching = (
+                f", or a budget at completion of at least {large_threshold} {project.currency}"
+                if large_threshold is not None
+                else f"; the PMO's standards set no large-project threshold for {project.currency}"
+            )
             raise RuleViolationError(
-                f"only large projects get a Project Office (flagged large, or a budget at "
-                f"completion of at least {large_threshold} {project.currency})"
+                f"only large projects get a Project Office (flagged large{reaching})"
             )
         not_future(established_on, today, "establishment date")
         office = cls(office_id)

@@ -80,10 +80,13 @@ class ProjectState(Aggregate):
         """The current baseline."""
         return self.baselines[-1] if self.baselines else None
 
-    def is_large(self, threshold: Decimal) -> bool:
-        """Flagged large, or a budget at completion that reaches the PMO's threshold."""
+    def is_large(self, threshold: Decimal | None) -> bool:
+        """Flagged large, or a budget at completion that reaches the PMO's large-project
+        threshold for its currency (None: the PMO sets none for it, only the flag counts)."""
         return self.flagged_large or (
-            self.baseline is not None and self.baseline.budget_at_completion >= threshold
+            threshold is not None
+            and self.baseline is not None
+            and self.baseline.budget_at_completion >= threshold
         )
 
     # -- the fold --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from project_svc.application.ports import ProjectRows
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 from project_svc.domain.values import Methodology
+from project_svc.references.events import registry as portfolio_registry
 
 from .memory_rows import MemoryProjectRows, ObservedEventStore, project_units
 
@@ -55,7 +56,7 @@ class World:
 
     @classmethod
     def new(cls) -> World:
-        units = project_units(THRESHOLD)
+        units = project_units()
         bus: CommandBus[Any, ProjectPolicy] = CommandBus(
             HANDLERS,
             units,
@@ -84,6 +85,11 @@ class World:
         """When `by` proposes (with an Idempotency-Key, as `POST /v1/projects` sends it)."""
         request = None if key is None else IdempotentRequest(key=key, route="POST /v1/projects")
         return await self.bus.run(command, by, idempotency=request)
+
+    def published(self, *envelopes: EventEnvelope) -> None:
+        """Given portfolio-svc published these events, and project-svc's consumer took them."""
+        for envelope in envelopes:
+            self.rows.take(envelope, portfolio_registry.decode_envelope(envelope))
 
     def events(self, stream_id: UUID | None = None) -> list[EventEnvelope]:
         """The committed events (of one stream), in position order."""

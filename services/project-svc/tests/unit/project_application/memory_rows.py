@@ -7,7 +7,8 @@
   the unique `(tenant_id, code)` index), and so is a second live office of one project
   (`RuleViolationError`, as from the partial unique index on live offices).
 - The list is the tenant's projects, filtered by status, manager and size, in `seq` order,
-  after the cursor `after`, at most `limit` rows.
+  after the cursor `after`, at most `limit` rows; a row is large by the standards the list is
+  read under (flagged, or a BAC at the threshold for its currency), as the SQL computes it.
 - The latest office is the live one, else the one disbanded last.
 - The rows are transactional, as the tables are: what a unit of work writes is seen by that
   unit at once and by others only once its events committed; when its block raised, it is
@@ -16,6 +17,10 @@
 
 Unlike PostgreSQL, a unit does not wait for a concurrent unit's uncommitted rows: the unique
 checks see committed rows and the unit's own.
+
+The references of portfolio events (`refs`) are what the consumer's projection would have
+written: `take` folds an event into them with the projection's own fold (the tenant of each
+committed project seeds the fold's owners, as the projects table does), visible at once.
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
 from pmo_shared.application.unit_of_work import InMemoryUnitsOfWork
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.errors import RuleViolationError
+from pmo_shared.domain.events import DomainEvent, EventEnvelope
 from pmo_shared.eventstore.memory import InMemoryEventStore
 from pmo_shared.eventstore.store import EventStore, RecordedEvent
 from project_svc.adapters.rows import DuplicateCodeError
@@ -37,6 +44,9 @@ from project_svc.domain.events import registry
 from project_svc.domain.office_state import OfficeState
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
+from project_svc.domain.standards import PortfolioDecision, Standards
+from project_svc.references.fold import fold
+from project_svc.references.model import PortfolioRefs
 
 LIVE = OfficeState.ESTABLISHED.value
 
@@ -76,10 +86,17 @@ class ProjectRow:
     name: str
     status: str
     manager: str
-    large: bool
+    flagged_large: bool
     budget_at_completion: Decimal | None
     currency: str
     version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRow(ProjectRow):
+    """A row as the list shows it: with `large` by the standards it was read under."""
+
+    large: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +124,11 @@ class _Written:
 class MemoryProjectRows:
     """`ProjectRows` in memory, shared by every unit of work of one `InMemoryUnitsOfWork`."""
 
-    def __init__(self, store: InMemoryEventStore, *, large_threshold: Decimal) -> None:
+    def __init__(self, store: InMemoryEventStore) -> None:
         if not isinstance(store, ObservedEventStore):
             raise TypeError("MemoryProjectRows needs an ObservedEventStore to be transactional")
         store.on_transaction_end(self._transaction_ended)
-        self._threshold = large_threshold
+        self.refs = PortfolioRefs()
         self.projects: dict[UUID, ProjectRow] = {}  # committed rows
         self.offices: dict[UUID, OfficeRow] = {}
         self._open: dict[asyncio.Task[object] | None, _Written] = {}
@@ -149,11 +166,12 @@ class MemoryProjectRows:
         large: bool | None,
         after: int | None,
         limit: int,
-    ) -> Sequence[ProjectRow]:
+        standards: Standards,
+    ) -> Sequence[ListedRow]:
         """See `ProjectRows.list_projects`."""
         rows = [
             row
-            for row in self._visible_projects().values()
+            for row in map(self._listed(standards), self._visible_projects().values())
             if row.tenant_id == tenant_id
             and (status is None or row.status == status)
             and (manager is None or row.manager == manager)
@@ -161,6 +179,35 @@ class MemoryProjectRows:
             and (after is None or row.seq > after)
         ]
         return sorted(rows, key=lambda row: row.seq)[:limit]
+
+    async def standards_on(self, *, tenant_id: str, on: date) -> Standards | None:
+        """See `ProjectRows.standards_on`."""
+        found = self.refs.standards_on(tenant_id, on)
+        return found.standards() if found is not None else None
+
+    async def portfolio_decision(
+        self, *, tenant_id: str, project_id: UUID, on: date
+    ) -> PortfolioDecision | None:
+        """See `ProjectRows.portfolio_decision`."""
+        found = self.refs.decision_on(tenant_id, project_id, on)
+        return found.portfolio_decision() if found is not None else None
+
+    # -- the consumer's writes -------------------------------------------------------------
+    def take(self, envelope: EventEnvelope, event: DomainEvent) -> None:
+        """Fold a portfolio event into the references, as the projection does."""
+        projects = {row.project_id: row.tenant_id for row in self.projects.values()}
+        seeded = replace(self.refs, owners={**projects, **self.refs.owners})
+        self.refs = fold(seeded, envelope, event)
+
+    @staticmethod
+    def _listed(standards: Standards) -> Callable[[ProjectRow], ListedRow]:
+        def listed(row: ProjectRow) -> ListedRow:
+            threshold = standards.large_threshold(row.currency)
+            bac = row.budget_at_completion
+            reaches = threshold is not None and bac is not None and bac >= threshold
+            return ListedRow(**asdict(row), large=row.flagged_large or reaches)
+
+        return listed
 
     # -- the upserts -----------------------------------------------------------------------
     def _project_saved(self, project: Project, recorded: Sequence[RecordedEvent]) -> None:
@@ -182,7 +229,7 @@ class MemoryProjectRows:
             name=project.name,
             status=project.status.value,
             manager=project.manager,
-            large=project.is_large(self._threshold),
+            flagged_large=project.flagged_large,
             budget_at_completion=(
                 project.baseline.budget_at_completion if project.baseline else None
             ),
@@ -243,10 +290,6 @@ class MemoryProjectRows:
             self.offices.update(written.offices)
 
 
-def project_units(large_threshold: Decimal) -> InMemoryUnitsOfWork[MemoryProjectRows]:
+def project_units() -> InMemoryUnitsOfWork[MemoryProjectRows]:
     """Units of work of project-svc on a fresh in-memory store, with these rows."""
-    return InMemoryUnitsOfWork(
-        registry,
-        rows=lambda store: MemoryProjectRows(store, large_threshold=large_threshold),
-        store=ObservedEventStore(),
-    )
+    return InMemoryUnitsOfWork(registry, rows=MemoryProjectRows, store=ObservedEventStore())

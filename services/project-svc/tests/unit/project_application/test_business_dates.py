@@ -105,7 +105,7 @@ async def test_today_is_the_tenants_in_its_time_zone() -> None:
     # 23:30 UTC on 14 June: already the 15th in Berlin, still the 14th in New York.
     zones = {PMO.tenant: ZoneInfo("Europe/Berlin"), OUTSIDER.tenant: ZoneInfo("America/New_York")}
     now = datetime(2026, 6, 14, 23, 30, tzinfo=UTC)
-    units = project_units(THRESHOLD)
+    units = project_units()
     bus: CommandBus[Any, ProjectPolicy] = CommandBus(
         HANDLERS,
         units,

@@ -12,6 +12,7 @@ import pytest
 
 from project_svc.adapters.rows import DuplicateCodeError
 from project_svc.domain.project import Project
+from project_svc.domain.standards import Standards
 from project_svc.domain.values import Methodology
 
 from .given import PMO, TENANT, World, proposed
@@ -33,7 +34,13 @@ def _project(code: str = "PAY-7") -> Project:
 
 async def _listed(world: World) -> list[str]:
     rows = await world.rows.list_projects(
-        tenant_id=TENANT, status=None, manager=None, large=None, after=None, limit=50
+        tenant_id=TENANT,
+        status=None,
+        manager=None,
+        large=None,
+        after=None,
+        limit=50,
+        standards=Standards(),
     )
     return [r.code for r in rows]
 

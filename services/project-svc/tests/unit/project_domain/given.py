@@ -10,10 +10,15 @@ from uuid import UUID, uuid4
 from pmo_shared.domain.events import DomainEvent
 from project_svc.domain import events as ev
 from project_svc.domain.project import Project
+from project_svc.domain.standards import Standards
 from project_svc.domain.values import Methodology
 
 TODAY = date(2026, 6, 15)
 PROJECT_ID = UUID("00000000-0000-4000-8000-000000000001")
+DEFAULTS = Standards.defaults(large_threshold=Decimal(1_000_000))
+UNGATED: dict[str, Any] = {"standards": DEFAULTS, "decision": None}
+"""What `Project.approve` needs besides its date under the environment's defaults: no
+portfolio-approval threshold, so no portfolio decision."""
 
 
 def proposed(**overrides: Any) -> ev.ProjectProposed:

@@ -18,7 +18,7 @@ from project_svc.domain import events as ev
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 
-from .given import ACTIVE_HISTORY, TODAY, approved, baselined, given, proposed, started
+from .given import ACTIVE_HISTORY, TODAY, UNGATED, approved, baselined, given, proposed, started
 
 START = date(2026, 2, 1)  # the actual start of ACTIVE_HISTORY
 
@@ -248,7 +248,9 @@ def test_a_cancellation_is_not_dated_before_the_approval() -> None:
 def test_an_approval_is_not_in_the_future() -> None:
     project = given(proposed(), baselined())
     with pytest.raises(InvalidValueError, match="approval date 2026-06-16 is in the future"):
-        project.approve(approved_by="pmo-carol", effective_on=date(2026, 6, 16), today=TODAY)
+        project.approve(
+            approved_by="pmo-carol", effective_on=date(2026, 6, 16), today=TODAY, **UNGATED
+        )
 
 
 # -- the Project Office ----------------------------------------------------------------------------

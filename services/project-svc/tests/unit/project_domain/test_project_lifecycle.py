@@ -11,7 +11,17 @@ from pmo_shared.domain.errors import InvalidTransitionError, InvalidValueError, 
 from project_svc.domain import events as ev
 from project_svc.domain.project import Project
 
-from .given import ACTIVE_HISTORY, PROJECT_ID, TODAY, approved, baselined, given, proposed, recorded
+from .given import (
+    ACTIVE_HISTORY,
+    PROJECT_ID,
+    TODAY,
+    UNGATED,
+    approved,
+    baselined,
+    given,
+    proposed,
+    recorded,
+)
 
 
 def test_propose_records_the_proposal() -> None:
@@ -24,12 +34,12 @@ def test_propose_records_the_proposal() -> None:
 def test_approval_needs_a_baseline() -> None:
     project = given(proposed())
     with pytest.raises(RuleViolationError, match="baseline"):
-        project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY)
+        project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY, **UNGATED)
 
 
 def test_baselined_proposal_is_approved() -> None:
     project = given(proposed(), baselined())
-    project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY)
+    project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY, **UNGATED)
     assert recorded(project) == [
         {"type": "ProjectApproved", "approved_by": "pmo-carol", "effective_on": TODAY}
     ]
@@ -47,7 +57,7 @@ def test_baselined_proposal_is_approved() -> None:
         (ACTIVE_HISTORY, lambda p: p.resume(effective_on=TODAY, today=TODAY), "active"),
         (
             ACTIVE_HISTORY,
-            lambda p: p.approve(approved_by="x", effective_on=TODAY, today=TODAY),
+            lambda p: p.approve(approved_by="x", effective_on=TODAY, today=TODAY, **UNGATED),
             "active",
         ),
         (
@@ -80,7 +90,7 @@ def test_transitions_outside_the_lifecycle_are_refused_naming_the_state(
 
 def test_the_whole_happy_lifecycle() -> None:
     project = given(proposed(), baselined())
-    project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY)
+    project.approve(approved_by="pmo-carol", effective_on=TODAY, today=TODAY, **UNGATED)
     project.start(actual_start=date(2026, 2, 1), today=TODAY)
     project.hold(reason="waiting for vendor", effective_on=date(2026, 3, 1), today=TODAY)
     project.resume(effective_on=date(2026, 4, 1), today=TODAY)

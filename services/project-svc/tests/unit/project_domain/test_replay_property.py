@@ -18,7 +18,7 @@ from project_svc.domain.events import registry
 from project_svc.domain.project import Project
 from project_svc.domain.values import Rag
 
-from .given import PROJECT_ID, proposed
+from .given import PROJECT_ID, UNGATED, proposed
 
 TODAY = date(2026, 6, 15)
 days = st.integers(min_value=0, max_value=200).map(lambda n: date(2026, 1, 1) + timedelta(n))
@@ -49,7 +49,9 @@ COMMANDS = {
         effective_on=d.draw(days),
         today=TODAY,
     ),
-    "approve": lambda p, d: p.approve(approved_by="pmo", effective_on=d.draw(days), today=TODAY),
+    "approve": lambda p, d: p.approve(
+        approved_by="pmo", effective_on=d.draw(days), today=TODAY, **UNGATED
+    ),
     "start": lambda p, d: p.start(actual_start=d.draw(days), today=TODAY),
     "hold": lambda p, d: p.hold(reason=d.draw(words), effective_on=d.draw(days), today=TODAY),
     "resume": lambda p, d: p.resume(effective_on=d.draw(days), today=TODAY),

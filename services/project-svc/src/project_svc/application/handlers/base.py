@@ -18,6 +18,7 @@ from project_svc.application import commands as c
 from project_svc.application.ports import ProjectRows
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
+from project_svc.domain.standards import Standards
 from project_svc.domain.values import ProjectStatus
 
 T = TypeVar("T")
@@ -26,9 +27,15 @@ ENDED = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
 
 @dataclass(frozen=True, slots=True)
 class ProjectPolicy:
-    """The PMO's settings the handlers apply."""
+    """The environment's settings of the PMO's rules: what the handlers apply for a tenant
+    without PMO standards in force (`project_svc.application.standards`)."""
 
     large_threshold: Decimal
+
+    @property
+    def defaults(self) -> Standards:
+        """The standards these settings amount to."""
+        return Standards.defaults(large_threshold=self.large_threshold)
 
 
 Context = CommandContext[ProjectRows, ProjectPolicy]

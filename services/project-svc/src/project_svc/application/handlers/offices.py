@@ -14,23 +14,26 @@ from project_svc.application.handlers.base import (
     project_of,
     require_manager,
 )
+from project_svc.application.standards import standards_on
 from project_svc.domain.project_office import ProjectOffice
 
 
 @handles(c.EstablishOffice)
 async def establish_office(cmd: c.EstablishOffice, ctx: Context) -> ProjectOffice:
-    """Set up the Project Office of a large project (as of today unless an earlier date is
-    given)."""
+    """Set up the Project Office of a large project, large by the PMO's standards in force on
+    the establishment date (today unless an earlier date is given)."""
     project = await project_of(ctx.uow, cmd.project_id)
     require_manager(ctx.caller, project)
+    when = cmd.established_on or ctx.today
+    standards = await standards_on(ctx.uow, defaults=ctx.config.defaults, on=when)
     office = ProjectOffice.establish(
         uuid4(),
         project=project,
-        large_threshold=ctx.config.large_threshold,
+        large_threshold=standards.large_threshold(project.currency),
         lead=cmd.lead,
         reporting_cadence_days=cmd.reporting_cadence_days,
         charter=cmd.charter,
-        established_on=cmd.established_on or ctx.today,
+        established_on=when,
         today=ctx.today,
     )
     await ctx.save(office)

@@ -16,6 +16,7 @@ from project_svc.application.handlers.base import (
     project_added,
     require_approver,
 )
+from project_svc.application.standards import require_rebaseline_gate, standards_on
 from project_svc.domain.project import Project
 
 
@@ -33,12 +34,13 @@ async def propose_project(cmd: c.ProposeProject, ctx: Context) -> Project:
 @handles(c.BaselineProject)
 async def baseline_project(cmd: c.BaselineProject, ctx: Context) -> Project:
     """Set the baseline in force from a date (default today; re-baselining once underway
-    needs a reason)."""
+    needs a reason, and the PMO where the standards in force today require that gate)."""
     when, today = cmd.effective_on or ctx.today, ctx.today
-    return await changed_project(
-        cmd,
-        ctx,
-        lambda p: p.set_baseline(
+    standards = await standards_on(ctx.uow, defaults=ctx.config.defaults, on=today)
+
+    def rebaseline(project: Project) -> None:
+        require_rebaseline_gate(ctx.caller, project, standards)
+        project.set_baseline(
             budget_at_completion=cmd.budget_at_completion,
             planned_start=cmd.planned_start,
             planned_finish=cmd.planned_finish,
@@ -46,18 +48,28 @@ async def baseline_project(cmd: c.BaselineProject, ctx: Context) -> Project:
             reason=cmd.reason,
             effective_on=when,
             today=today,
-        ),
-    )
+        )
+
+    return await changed_project(cmd, ctx, rebaseline)
 
 
 @handles(c.ApproveProject)
 async def approve_project(cmd: c.ApproveProject, ctx: Context) -> Project:
     """Approve a baselined proposal (as of today unless an earlier date is given): the PMO or
-    the project's sponsor may, never its proposer or manager (`require_approver`)."""
+    the project's sponsor may, never its proposer or manager (`require_approver`); one whose
+    BAC reaches the portfolio-approval threshold in force on that date needs the portfolio's
+    "approve" decision in force then."""
     project = await ctx.uow.get(Project, cmd.project_id, expected_version=cmd.expected_version)
     await require_approver(ctx, project)
+    when = cmd.effective_on or ctx.today
     project.approve(
-        approved_by=ctx.caller.subject, effective_on=cmd.effective_on or ctx.today, today=ctx.today
+        approved_by=ctx.caller.subject,
+        effective_on=when,
+        today=ctx.today,
+        standards=await standards_on(ctx.uow, defaults=ctx.config.defaults, on=when),
+        decision=await ctx.uow.rows.portfolio_decision(
+            tenant_id=ctx.caller.tenant, project_id=project.id, on=when
+        ),
     )
     await ctx.save(project)
     return project
