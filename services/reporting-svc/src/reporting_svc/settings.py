@@ -17,11 +17,17 @@ class ReportingSettings(ServiceSettings):
     service_name: str = Field(default="reporting-svc", min_length=1)
     db_schema: str = DB_SCHEMA
     port: int = Field(default=8004, ge=1, le=65535)
+    # The defaults of a tenant without PMO standards in force at a report's status date; the
+    # standards (pmo.portfolio.events) set a band per index of their own.
     health_green: Decimal = Field(
-        default=Decimal("0.95"), gt=0, description="SPI/CPI from which health is green"
+        default=Decimal("0.95"),
+        gt=0,
+        description="SPI/CPI from which health is green, for a tenant without PMO standards",
     )
     health_amber: Decimal = Field(
-        default=Decimal("0.85"), gt=0, description="SPI/CPI from which health is amber"
+        default=Decimal("0.85"),
+        gt=0,
+        description="SPI/CPI from which health is amber, for a tenant without PMO standards",
     )
 
     @model_validator(mode="after")

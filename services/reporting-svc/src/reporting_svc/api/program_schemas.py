@@ -9,7 +9,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from reporting_svc.api.schemas import PERCENT, PERSON, RATIO, HealthRead, Money
+from reporting_svc.api.schemas import (
+    PERCENT,
+    PERSON,
+    RATIO,
+    UNBASELINED_AC,
+    HealthRead,
+    Money,
+    ThresholdsRead,
+)
 from reporting_svc.domain.dependencies import DependencyRisk, Reason
 
 HOURS = "hours (not money), a decimal string"
@@ -51,15 +59,24 @@ class ProgramSummaryRead(BaseModel):
     as_of: date = Field(description="the status date (business time)")
     known_at: datetime = Field(description="the instant of knowledge (record time)")
     member_count: int = Field(description="member projects at the status date")
-    bac: Money | None = Field(description="sum of the members' BAC (program currency)")
+    bac: Money | None = Field(
+        description="sum of the BAC of the members with a baseline (program currency)"
+    )
     pv: Money | None = Field(description="sum of the members' PV")
     ev: Money | None = Field(description="sum of the members' EV")
-    ac: Money | None = Field(description="sum of the members' AC")
+    ac: Money | None = Field(description="sum of the AC of the members with a baseline")
+    unbaselined_count: int = Field(
+        description="members without a baseline: they count in member_count, not in the sums"
+    )
+    unbaselined_ac: Money | None = Field(description=UNBASELINED_AC)
     sv: Money | None = Field(description="sum of EV - sum of PV")
     cv: Money | None = Field(description="sum of EV - sum of AC")
     spi: Decimal | None = Field(description=f"sum of EV / sum of PV (never an average): {RATIO}")
     cpi: Decimal | None = Field(description=f"sum of EV / sum of AC (never an average): {RATIO}")
     health: HealthRead = Field(description="from SPI and CPI on the PMO's thresholds")
+    thresholds: ThresholdsRead = Field(
+        description="what health was rated by: the thresholds in force at the status date"
+    )
     funds: FundsRead
     benefits: BenefitSummaryRead
     members_at_risk: int = Field(description="members at risk from a dependency")

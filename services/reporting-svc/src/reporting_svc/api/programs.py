@@ -15,8 +15,7 @@ from pmo_shared.web.auth import TenantPrincipal
 from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
 from reporting_svc.api import program_schemas as schemas
 from reporting_svc.api.deps import Programs
-from reporting_svc.api.reports import AskedWhen, shown
-from reporting_svc.api.schemas import HealthRead
+from reporting_svc.api.reports import AskedWhen, health_read, shown, thresholds_read
 from reporting_svc.application.programs import (
     MemberReport,
     ProgramReport,
@@ -64,10 +63,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _health(health: Health) -> HealthRead:
-    return HealthRead(schedule=health.schedule, cost=health.cost, overall=health.overall)
-
-
 def summary_read(r: ProgramReport) -> schemas.ProgramSummaryRead:
     """A program report as a list item."""
     c, totals, f, b = r.row.currency, r.performance.totals, r.funds, r.benefit_summary
@@ -91,7 +86,10 @@ def summary_read(r: ProgramReport) -> schemas.ProgramSummaryRead:
         cv=shown(r.performance.cv, c),
         spi=totals.spi,
         cpi=totals.cpi,
-        health=_health(r.performance.health),
+        unbaselined_count=totals.unbaselined_count,
+        unbaselined_ac=shown(totals.unbaselined_ac, c),
+        health=health_read(r.performance.health),
+        thresholds=thresholds_read(r.thresholds),
         funds=schemas.FundsRead(
             pool=shown(f.pool, c),
             allocated=shown(f.allocated, c),
@@ -135,7 +133,7 @@ def _member(m: MemberReport, currency: str) -> schemas.MemberRead:
         ac=money("ac"),
         spi=metrics.spi if metrics else None,
         cpi=metrics.cpi if metrics else None,
-        health=_health(metrics.health if metrics else Health(None, None, None)),
+        health=health_read(metrics.health if metrics else Health(None, None, None)),
         allocation=shown(funding.allocation, currency),
         overspent=funding.overspent,
         unfunded=shown(funding.unfunded, currency),

@@ -30,10 +30,16 @@ from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Reports
-from reporting_svc.application.reports import OfficeReport, ProjectReport, When
+from reporting_svc.application.reports import (
+    Cadence,
+    CurrencyTotals,
+    OfficeReport,
+    ProjectReport,
+    When,
+)
 from reporting_svc.domain.chart import render_evm_chart
 from reporting_svc.domain.evm import SeriesPoint
-from reporting_svc.domain.health import Rag
+from reporting_svc.domain.health import Health, HealthBand, HealthThresholds, Rag
 from reporting_svc.readmodel.dates import iso_date
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -44,7 +50,8 @@ AsOf = Annotated[
             "business time: the status date (YYYY-MM-DD, within "
             f"{BUSINESS_DATE_RANGE}). Facts count when their business "
             "date (progress as_of, cost incurred_on, a baseline's or lifecycle change's "
-            "effective_on ...) is on or before it; default the tenant's today"
+            "effective_on ...) is on or before it; default the tenant's today (in the time "
+            "zone of its PMO standards, else the service's zone of the tenant)"
         )
     ),
 ]
@@ -93,6 +100,22 @@ def shown(amount: Decimal | None, currency: str) -> str | None:
     return None if amount is None else canonical(amount, currency)
 
 
+def health_read(health: Health) -> schemas.HealthRead:
+    """A rating as a response body."""
+    return schemas.HealthRead(schedule=health.schedule, cost=health.cost, overall=health.overall)
+
+
+def _band(band: HealthBand) -> schemas.HealthBandRead:
+    return schemas.HealthBandRead(green=band.green, amber=band.amber)
+
+
+def thresholds_read(t: HealthThresholds) -> schemas.ThresholdsRead:
+    """The thresholds a report rated by, and where they came from, as a response body."""
+    return schemas.ThresholdsRead(
+        spi=_band(t.spi), cpi=_band(t.cpi), source=t.source, effective_on=t.effective_on
+    )
+
+
 def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
     """A project report as a response body."""
     m = r.metrics
@@ -120,9 +143,8 @@ def metrics_read(r: ProjectReport) -> schemas.ProjectMetricsRead:
         vac=shown(m.vac, r.currency),
         tcpi=m.tcpi,
         percent_complete=m.percent_complete,
-        health=schemas.HealthRead(
-            schedule=m.health.schedule, cost=m.health.cost, overall=m.health.overall
-        ),
+        health=health_read(m.health),
+        thresholds=thresholds_read(r.thresholds),
         open_risks=r.open_risks,
         risk_exposure=shown(r.risk_exposure, r.currency),
         milestones=schemas.MilestoneCounts(**r.milestones),
@@ -135,7 +157,8 @@ async def project_metrics(
 ) -> schemas.ProjectMetricsRead:
     """Earned value, forecasts, health, risks and milestones of a project at a status date:
     PV from the baseline in force then, EV from the latest progress dated on or before it, AC
-    from the costs incurred by then. A project known at `known_at` is never a 404 because of
+    from the costs incurred by then; health on the PMO's standards in force then (else the
+    defaults), as `thresholds` states. A project known at `known_at` is never a 404 because of
     the date: before its first dated fact its figures are zero."""
     return metrics_read(await reports.project(principal.tenant, project_id, when=when))
 
@@ -266,9 +289,20 @@ def office_read(o: OfficeReport) -> schemas.OfficeLifecycleRead:
         last_report=_last_report(last) if last else None,
         documents=int(r.documents),
         reporting_cadence_days=r.reporting_cadence_days,
+        reporting_cadence=_cadence(o.cadence),
         reports_expected=o.reports_expected,
         reports_published=o.reports_published,
         reporting_overdue=o.overdue,
+    )
+
+
+def _cadence(c: Cadence) -> schemas.CadenceRead:
+    return schemas.CadenceRead(
+        days=c.days,
+        source=c.source,
+        office_days=c.office_days,
+        standard_days=c.standard_days,
+        effective_on=c.effective_on,
     )
 
 
@@ -281,7 +315,8 @@ async def project_offices(
     working: bool | None = None,
 ) -> list[schemas.OfficeLifecycleRead]:
     """Every Project Office of the tenant established by the status date, with its lifecycle
-    state then (only those in `state`, only those `working` or not, when given), newest
+    state and reporting compliance then (on the shorter of its own cadence and the PMO
+    standards'), only those in `state`, only those `working` or not, when given; newest
     first."""
     offices = await reports.offices(principal.tenant, when=when)
     return [
@@ -307,22 +342,29 @@ async def pmo_overview(
     reports: Reports, principal: TenantPrincipal, when: AskedWhen
 ) -> schemas.OverviewRead:
     """The tenant's projects by status and health, live offices and roll-ups at the status
-    date; lessons learned."""
+    date (Σ over the projects with a baseline, then divided; the AC of those without one
+    apart), with their health on the thresholds in force then; lessons learned."""
     data = await reports.overview(principal.tenant, when=when)
-    totals = [
-        schemas.RollupRead(
-            currency=c,
-            project_count=t.project_count,
-            bac=shown(t.bac, c),
-            pv=shown(t.pv, c),
-            ev=shown(t.ev, c),
-            ac=shown(t.ac, c),
-            spi=t.spi,
-            cpi=t.cpi,
-        )
-        for c, t in data["totals"].items()
-    ]
-    return schemas.OverviewRead(**{**data, "totals": totals})
+    totals = [_rollup_read(c, t) for c, t in data["totals"].items()]
+    thresholds = thresholds_read(data["thresholds"])
+    return schemas.OverviewRead(**{**data, "totals": totals, "thresholds": thresholds})
+
+
+def _rollup_read(currency: str, totals: CurrencyTotals) -> schemas.RollupRead:
+    t = totals.rollup
+    return schemas.RollupRead(
+        currency=currency,
+        project_count=t.project_count,
+        bac=shown(t.bac, currency),
+        pv=shown(t.pv, currency),
+        ev=shown(t.ev, currency),
+        ac=shown(t.ac, currency),
+        spi=t.spi,
+        cpi=t.cpi,
+        health=health_read(totals.health),
+        unbaselined_count=t.unbaselined_count,
+        unbaselined_ac=shown(t.unbaselined_ac, currency),
+    )
 
 
 @router.get("/lessons", response_model=schemas.LessonPage)

@@ -25,6 +25,26 @@ class HealthRead(BaseModel):
     overall: Rag | None
 
 
+class HealthBandRead(BaseModel):
+    green: Decimal = Field(description="the index is green at or above this")
+    amber: Decimal = Field(description="amber at or above this (and below green), red below")
+
+
+class ThresholdsRead(BaseModel):
+    """The health thresholds a report rated by."""
+
+    spi: HealthBandRead = Field(description="the band SPI is rated on (schedule health)")
+    cpi: HealthBandRead = Field(description="the band CPI is rated on (cost health)")
+    source: Literal["pmo-standards", "default"] = Field(
+        description="pmo-standards: the tenant's PMO standards in force at the status date "
+        "(as known at known_at); default: the service's own (HEALTH_GREEN / HEALTH_AMBER), "
+        "for a tenant without standards in force then"
+    )
+    effective_on: date | None = Field(
+        description="the day the standards in force took effect; null for the defaults"
+    )
+
+
 class MilestoneCounts(BaseModel):
     total: int
     achieved: int
@@ -64,6 +84,7 @@ class ProjectMetricsRead(BaseModel):
     tcpi: Decimal | None = Field(description=f"(BAC - EV) / (BAC - AC): {RATIO}")
     percent_complete: Decimal = Field(description=PERCENT)
     health: HealthRead
+    thresholds: ThresholdsRead = Field(description="what health was rated by")
     open_risks: int
     risk_exposure: Money | None = Field(
         description="sum of probability x impact of open risks (None if too large to compute)"
@@ -98,6 +119,25 @@ class LastReportRead(BaseModel):
     published_on: date = Field(description="the day it was published, in the tenant's zone")
 
 
+class CadenceRead(BaseModel):
+    days: int = Field(
+        description="the cadence applied: the smaller of the office's own and the PMO "
+        "standards' (the standard is the longest allowed; an office may report more often)"
+    )
+    source: Literal["office", "pmo-standards"] = Field(
+        description="whose cadence applied: the office's own (also on a tie, and without "
+        "standards in force), or the PMO standards' (shorter than the office's)"
+    )
+    office_days: int = Field(description="the office's own cadence")
+    standard_days: int | None = Field(
+        description="the standards' cadence in force on the office's last day (the status "
+        "date, or the day it was disbanded); null without standards in force then"
+    )
+    effective_on: date | None = Field(
+        description="the day those standards took effect; null without standards in force"
+    )
+
+
 class OfficeLifecycleRead(BaseModel):
     office_id: UUID
     project_id: UUID
@@ -119,26 +159,50 @@ class OfficeLifecycleRead(BaseModel):
     reports_by_kind: dict[str, int]
     last_report: LastReportRead | None
     documents: int
-    reporting_cadence_days: int
-    reports_expected: int
+    reporting_cadence_days: int = Field(description="the office's own cadence, as established")
+    reporting_cadence: CadenceRead = Field(
+        description="the cadence reporting compliance was judged on"
+    )
+    reports_expected: int = Field(
+        description="whole cadences (as applied) in its lifetime: reports it should have published"
+    )
     reports_published: int
-    reporting_overdue: bool
+    reporting_overdue: bool = Field(
+        description="live, and its last report (else its establishment) is more than one "
+        "cadence (as applied) before the status date"
+    )
+
+
+UNBASELINED_AC = (
+    "sum of the AC of the projects without a baseline: with no PV nor EV to set against it, "
+    "it stays out of the sums and of CPI, and is shown here so that no spend is hidden"
+)
+BASELINED_SUMS = "the sums over the projects with a baseline: None only when too large"
 
 
 class RollupRead(BaseModel):
     currency: str
     project_count: int
-    bac: Money | None = Field(description="the sums: None only when too large to compute")
+    bac: Money | None = Field(description=BASELINED_SUMS)
     pv: Money | None
     ev: Money | None
-    ac: Money | None
+    ac: Money | None = Field(description="of the projects with a baseline (see unbaselined_ac)")
     spi: Decimal | None = Field(description=f"sum of EV / sum of PV: {RATIO}")
     cpi: Decimal | None = Field(description=f"sum of EV / sum of AC: {RATIO}")
+    health: HealthRead = Field(description="of these SPI and CPI, on the overview's thresholds")
+    unbaselined_count: int = Field(
+        description="projects without a baseline: counted in project_count, not in the sums"
+    )
+    unbaselined_ac: Money | None = Field(description=UNBASELINED_AC)
 
 
 class OverviewRead(BaseModel):
     as_of: date = Field(description="the status date (business time)")
     known_at: datetime = Field(description="the instant of knowledge (record time)")
+    thresholds: ThresholdsRead = Field(
+        description="the thresholds in force at the status date, which the totals' health "
+        "is rated by (each project's own health by those in force at its own status date)"
+    )
     projects_by_status: dict[str, int]
     projects_by_health: dict[str, int]
     active_project_offices: int

@@ -5,42 +5,40 @@ from the pure domain (`domain.program_rollup`, `benefits`, `dependencies`, `util
 Asked like every report (`When`: `as_of` in business time, default the tenant's today;
 `known_at` in record time, default now). A project counts while it is a member at the status
 date; each member's figures are exactly its project report's for the same `When` (the same
-facts, the same EVM, the same status date). One read of the live generation per report (one
-connection: a rebuild switching meanwhile cannot mix two generations into one answer). The
+facts, the same EVM, the same status date, the same thresholds). The program's health rates
+its indices by the PMO's standards in force on the status date (else the defaults). One read
+of the live generation per report (one snapshot, `ReportService.snapshot`: a rebuild switching
+meanwhile cannot mix two generations into one answer, nor a commit two states). The
 program's people (manager, sponsor, benefit owners, person resources) are opened per request
 with the producers' keys, as the project reports open theirs; the members' managers are not
 shown."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from pmo_shared.domain.values import money_quantum
 from reporting_svc.application import program_facts as facts
 from reporting_svc.application.program_facts import Membership
 from reporting_svc.application.reports import (
-    NOT_OPENED,
     Asked,
     LiveReadModel,
     ProjectReport,
     ReportNotFoundError,
     ReportService,
     When,
-    project_report,
-    status_date,
 )
 from reporting_svc.domain import dependencies, program_rollup, utilisation
 from reporting_svc.domain.benefits import BenefitProgress, BenefitSummary, summary
 from reporting_svc.domain.dependencies import Assessment, DependencyRisk
+from reporting_svc.domain.health import HealthThresholds
 from reporting_svc.domain.program_rollup import Funds, MemberFunding, MemberSpend
 from reporting_svc.domain.utilisation import ResourceLoad
-from reporting_svc.readmodel import program_queries, queries
+from reporting_svc.readmodel import program_queries
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +72,9 @@ class ProgramReport:
     status: str
     as_of: date
     known_at: datetime
+    thresholds: HealthThresholds
+    """What its health was rated by (the standards in force at its status date, or the
+    defaults)."""
     performance: program_rollup.ProgramPerformance
     funds: Funds
     members: tuple[MemberReport, ...]
@@ -106,8 +107,10 @@ class UtilisationReport:
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """What one report read: the programs' rows and their members' project reports."""
+    """What one report read: the question as resolved, the programs' rows and their members'
+    project reports."""
 
+    asked: Asked
     rows: Sequence[Any]
     projects: dict[UUID, ProjectReport]
 
@@ -123,21 +126,19 @@ class ProgramReportService:
     async def program(self, tenant: str, program_id: UUID, *, when: When) -> ProgramReport:
         """One program's roll-up; 404 only when the tenant has (or then knew) no such
         program, never because of the date."""
-        asked = self._reports.asked(tenant, when)
-        read = await self._read(tenant, asked, program_id=program_id)
+        read = await self._read(tenant, when, program_id=program_id)
         if not read.rows:
             raise ReportNotFoundError(f"program {program_id} not found")
-        [report] = await self._reports_of(tenant, asked, read, owners=True)
+        [report] = await self._reports_of(tenant, read, owners=True)
         return report
 
     async def programs(
         self, tenant: str, *, when: When, after: tuple[str, UUID] | None, limit: int
     ) -> tuple[list[ProgramReport], bool]:
         """A page of the tenant's programs (by code, after `after`), and whether more follow."""
-        asked = self._reports.asked(tenant, when)
-        read = await self._read(tenant, asked, after=after, limit=limit + 1)
-        page = _Read(read.rows[:limit], read.projects)
-        return await self._reports_of(tenant, asked, page, owners=False), len(read.rows) > limit
+        read = await self._read(tenant, when, after=after, limit=limit + 1)
+        page = _Read(read.asked, read.rows[:limit], read.projects)
+        return await self._reports_of(tenant, page, owners=False), len(read.rows) > limit
 
     async def utilisation(
         self,
@@ -151,8 +152,8 @@ class ProgramReportService:
         """Hours assigned over capacity per resource and ISO week, over the weeks asked for
         (default: every week an assignment in force covers), at most
         `utilisation.MAX_WEEKS` of them (`truncated` when there were more)."""
-        asked = self._reports.asked(tenant, when)
-        async with self._supervisor.live_engine().connect() as conn:
+        async with self._reports.snapshot() as conn:
+            asked = await self._reports.asked_in(conn, tenant, when)
             rows = await program_queries.program_facts(
                 conn, tenant_id=tenant, cutoff=asked.cutoff, program_id=program_id
             )
@@ -176,39 +177,17 @@ class ProgramReportService:
             rows[0], asked.cutoff.day, asked.cutoff.known_at, tuple(weeks), truncated, shown
         )
 
-    async def _read(self, tenant: str, asked: Asked, **filters: Any) -> _Read:
-        async with self._supervisor.live_engine().connect() as conn:
+    async def _read(self, tenant: str, when: When, **filters: Any) -> _Read:
+        async with self._reports.snapshot() as conn:
+            asked = await self._reports.asked_in(conn, tenant, when)
             rows = await program_queries.program_facts(
                 conn, tenant_id=tenant, cutoff=asked.cutoff, **filters
             )
             wanted = {p for row in rows for p in facts.projects_named(row)}
-            projects = await self._projects(conn, tenant, asked, wanted)
-        return _Read(rows, projects)
+            projects = await self._reports.reports_of(conn, tenant, asked, wanted)
+        return _Read(asked, rows, projects)
 
-    async def _projects(
-        self, conn: AsyncConnection, tenant: str, asked: Asked, wanted: Collection[UUID]
-    ) -> dict[UUID, ProjectReport]:
-        if not wanted:
-            return {}
-        rows = await queries.project_facts(
-            conn, tenant_id=tenant, cutoff=asked.cutoff, project_ids=wanted
-        )
-        return {row.project_id: self._project(row, asked) for row in rows}
-
-    def _project(self, row: Any, asked: Asked) -> ProjectReport:
-        """The project's report exactly as `/v1/reports/projects/{id}/metrics` computes it."""
-        at = status_date(row.ended_on, asked=asked.as_of, today=asked.today)
-        return project_report(
-            row,
-            at=at,
-            known_at=asked.cutoff.known_at,
-            thresholds=self._reports.thresholds,
-            manager=NOT_OPENED,
-        )
-
-    async def _reports_of(
-        self, tenant: str, asked: Asked, read: _Read, *, owners: bool
-    ) -> list[ProgramReport]:
+    async def _reports_of(self, tenant: str, read: _Read, *, owners: bool) -> list[ProgramReport]:
         people: list[Any] = []
         for row in read.rows:
             people += [row.manager, row.sponsor]
@@ -218,7 +197,7 @@ class ProgramReportService:
         for row in read.rows:
             manager, sponsor = next(opened), next(opened)
             owned = [next(opened) for _ in row.benefits] if owners else None
-            reports.append(self._report(row, asked, read.projects, manager, sponsor, owned))
+            reports.append(self._report(row, read.asked, read.projects, manager, sponsor, owned))
         return reports
 
     def _report(
@@ -245,6 +224,7 @@ class ProgramReportService:
             money=money,
         )
         benefit_reports = facts.benefit_reports(row.benefits, owners)
+        thresholds = self._reports.thresholds_on(asked.standards, asked.cutoff.day)
         return ProgramReport(
             row=row,
             manager=manager,
@@ -252,8 +232,9 @@ class ProgramReportService:
             status=row.status,
             as_of=asked.cutoff.day,
             known_at=asked.cutoff.known_at,
+            thresholds=thresholds,
             performance=program_rollup.performance(
-                [p.metrics for p in in_currency], thresholds=self._reports.thresholds, money=money
+                [p.metrics for p in in_currency], thresholds=thresholds, money=money
             ),
             funds=funds,
             members=tuple(

@@ -5,6 +5,17 @@ time: facts in effect by the end of that day; default the tenant's today), and `
 instant of knowledge (record time: facts recorded by then; default now). Together they answer
 "what did the March report say about February". "Today" is the tenant's, in its time zone.
 
+A report rates by the PMO's standards of its tenant (`readmodel.standards_queries`): those in
+force on its status date as recorded by its instant of knowledge, read in the same snapshot as
+its facts (`queries.snapshot`). Health rates SPI on the standards' SPI band and CPI on their CPI
+band; a Project Office's reporting compliance is judged on the shorter of its own cadence and
+the standards' (the standard is the longest allowed); the tenant's time zone (its today, and the
+day a fact without a business date of its own counts from) is the standards' (chosen by the set
+in force on the date asked, or on today by the environment's zone: `ReportService.asked_in`).
+A tenant without standards in force then keeps the defaults: the service's thresholds
+(HEALTH_GREEN / HEALTH_AMBER), the office's cadence, the zone of the environment
+(TENANT_TIME_ZONES / DEFAULT_TIME_ZONE). Each report states what it rated by.
+
 The read models hold personal values sealed (`readmodel.personal`). A report that shows one (a
 project's manager, an office's lead) opens them per request with the producers' keys
 (`RemoteKeys.open`: the user id, `[erased]`, or `[unavailable]` while a key service is down)
@@ -16,27 +27,29 @@ S-curve) ask no key service.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from uuid import UUID
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pmo_shared.domain.errors import Refusal
 from pmo_shared.domain.values import money_quantum
 from pmo_shared.privacy.remote import RemoteKeys
 from reporting_svc.domain import evm
-from reporting_svc.domain.health import HealthThresholds
-from reporting_svc.domain.rollup import risk_exposure, rollup
-from reporting_svc.readmodel import queries
+from reporting_svc.domain.health import Health, HealthThresholds
+from reporting_svc.domain.rollup import Rollup, risk_exposure, rollup
+from reporting_svc.readmodel import queries, standards_queries
 from reporting_svc.readmodel.dates import iso_date
 from reporting_svc.readmodel.personal import PersonFilter
 from reporting_svc.readmodel.queries import Cutoff
+from reporting_svc.readmodel.standards_queries import NO_STANDARDS, KnownStandards, StandardsSet
 
 log = structlog.get_logger(__name__)
 
@@ -67,19 +80,28 @@ class When:
 
 @dataclass(frozen=True, slots=True)
 class Asked:
-    """A `When` resolved for one tenant: the cut-off of the facts, and the tenant's date at
-    the instant of knowledge (its today, unless asked about the past)."""
+    """A `When` resolved for one tenant: the cut-off of the facts, the tenant's date at the
+    instant of knowledge (its today, unless asked about the past), and the standards the
+    tenant had recorded by that instant."""
 
     cutoff: Cutoff
     today: date
     as_of: date | None
+    standards: KnownStandards = NO_STANDARDS
 
     @classmethod
-    def resolve(cls, when: When, *, zone: ZoneInfo, now: datetime) -> Asked:
+    def resolve(
+        cls,
+        when: When,
+        *,
+        zone: ZoneInfo,
+        now: datetime,
+        standards: KnownStandards = NO_STANDARDS,
+    ) -> Asked:
         """The cut-off of `when` in the tenant's time zone `zone`."""
         known_at = when.known_at or now
         today = known_at.astimezone(zone).date()
-        return cls(Cutoff(when.as_of or today, known_at, zone.key), today, when.as_of)
+        return cls(Cutoff(when.as_of or today, known_at, zone.key), today, when.as_of, standards)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +123,9 @@ class ProjectReport:
     risk_exposure: Decimal | None
     milestones: dict[str, int]
     known_at: datetime
+    thresholds: HealthThresholds
+    """What its health was rated by (the standards in force at its status date, or the
+    defaults)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +143,39 @@ class OfficeReport:
     reports_published: int
     reports_expected: int
     overdue: bool
+    cadence: Cadence
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """The reporting cadence an office was judged on (`days`): its own, or the standards'
+    when shorter (`source`); the standards' cadence and the day their set took effect (None
+    without standards in force)."""
+
+    days: int
+    source: Literal["office", "pmo-standards"]
+    office_days: int
+    standard_days: int | None
+    effective_on: date | None
+
+
+def cadence_applied(office_days: int, standards: StandardsSet | None) -> Cadence:
+    """The cadence in force: the smaller of the office's own (at least a day, as the events
+    say) and the standards' (the longest allowed); the office's own wins a tie."""
+    own = max(office_days, 1)
+    if standards is None:
+        return Cadence(own, "office", office_days, None, None)
+    standard = max(standards.reporting_cadence_days, 1)
+    source: Literal["office", "pmo-standards"] = "office" if own <= standard else "pmo-standards"
+    return Cadence(min(own, standard), source, office_days, standard, standards.effective_on)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotals:
+    """The overview's roll-up of one currency and the health of its indices."""
+
+    rollup: Rollup
+    health: Health
 
 
 # A stored fact the EVM domain cannot measure with (a schedule finishing before it starts,
@@ -175,8 +233,8 @@ NOT_OPENED = ""
 def project_report(
     row: Any, *, at: date, known_at: datetime, thresholds: HealthThresholds, manager: str
 ) -> ProjectReport:
-    """Figures of one project at the status date `at` from its fact row; `manager` is the
-    manager as opened."""
+    """Figures of one project at the status date `at` from its fact row, health rated by
+    `thresholds`; `manager` is the manager as opened."""
     baseline = _baseline(row.baseline)
     progress = _progress(row.progress)
     costs = tuple(evm.CostPoint(iso_date(d), Decimal(a)) for d, a in row.costs)
@@ -199,20 +257,25 @@ def project_report(
         risk_exposure=risk_exposure(risks, money=money),
         milestones=dict(row.milestones),
         known_at=known_at,
+        thresholds=thresholds,
     )
 
 
-def office_report(row: Any, *, on: date, lead: str) -> OfficeReport:
+def office_report(
+    row: Any, *, on: date, lead: str, standards: KnownStandards = NO_STANDARDS
+) -> OfficeReport:
     """State (`established` or `disbanded`), whether it is working (live, with staff or a
     report), lifetime (in days, from the day it was established) and reporting compliance of
-    one office on the day `on`; `lead` is the lead as opened."""
+    one office on the day `on`, on the cadence in force on its last day (`on`, or the day it
+    was disbanded) by the tenant's `standards`; `lead` is the lead as opened."""
     end: date = row.disbanded_on or on
     alive_days = max((end - row.established_on).days, 0)
     published = sum(int(n) for n in row.reports_by_kind.values())
     state = "disbanded" if row.disbanded_on is not None else "established"
     last = row.last_report
     since: date = iso_date(last["published_on"]) if last else row.established_on
-    cadence = max(int(row.reporting_cadence_days), 1)  # at least a day, as the events say
+    applied = cadence_applied(int(row.reporting_cadence_days), standards.in_force(end))
+    cadence = applied.days
     overdue = state != "disbanded" and (on - since).days > cadence
     return OfficeReport(
         row=row,
@@ -223,12 +286,14 @@ def office_report(row: Any, *, on: date, lead: str) -> OfficeReport:
         reports_published=published,
         reports_expected=alive_days // cadence,
         overdue=overdue,
+        cadence=applied,
     )
 
 
 class ReportService:
     """Answers the reports from the live generation of the read models, opening the personal
-    values it shows with `keys` (no key service: none opens, see `RemoteKeys`)."""
+    values it shows with `keys` (no key service: none opens, see `RemoteKeys`); `thresholds`
+    and `time_zone_of` are the defaults of a tenant without standards in force."""
 
     def __init__(
         self,
@@ -245,9 +310,63 @@ class ReportService:
         self.time_zone_of = time_zone_of
         self.now = now
 
+    def snapshot(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection on one snapshot of the live generation (`queries.snapshot`)."""
+        return queries.snapshot(self._supervisor.live_engine())
+
     def asked(self, tenant: str, when: When) -> Asked:
-        """`when` resolved in the tenant's time zone."""
+        """`when` resolved in the tenant's time zone from the environment, without standards
+        (`asked_in` resolves it with them)."""
         return Asked.resolve(when, zone=self.time_zone_of(tenant), now=self.now())
+
+    async def asked_in(self, conn: AsyncConnection, tenant: str, when: When) -> Asked:
+        """`when` resolved for the tenant on `conn` (the report's snapshot), with the standards
+        it had recorded by the instant of knowledge, in the time zone of the set in force on
+        the status date (by default on today, by the environment's zone), else the
+        environment's."""
+        known_at = when.known_at or self.now()
+        standards = await standards_queries.known_standards(
+            conn, tenant_id=tenant, known_at=known_at
+        )
+        zone = self._zone(tenant, standards, as_of=when.as_of, known_at=known_at)
+        known = When(when.as_of, known_at)
+        return Asked.resolve(known, zone=zone, now=known_at, standards=standards)
+
+    def _zone(
+        self, tenant: str, standards: KnownStandards, *, as_of: date | None, known_at: datetime
+    ) -> ZoneInfo:
+        default = self.time_zone_of(tenant)
+        in_force = standards.in_force(as_of or known_at.astimezone(default).date())
+        if in_force is None:
+            return default
+        try:
+            return ZoneInfo(in_force.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("reports.standards_zone_unknown", zone=in_force.time_zone)
+            return default
+
+    def thresholds_on(self, standards: KnownStandards, day: date) -> HealthThresholds:
+        """The health thresholds in force on `day`: the SPI and CPI bands of the standards set
+        in force then, else the defaults."""
+        in_force = standards.in_force(day)
+        if in_force is None:
+            return self.thresholds
+        return HealthThresholds(
+            spi=in_force.spi,
+            cpi=in_force.cpi,
+            source="pmo-standards",
+            effective_on=in_force.effective_on,
+        )
+
+    async def thresholds_at(
+        self, conn: AsyncConnection, tenant: str, *, day: date, known_at: datetime
+    ) -> HealthThresholds:
+        """The tenant's health thresholds on the status date `day` as known at `known_at`,
+        read on `conn` (the caller's snapshot): the standards' bands, or the defaults."""
+        standards = await standards_queries.known_standards(
+            conn, tenant_id=tenant, known_at=known_at
+        )
+        return self.thresholds_on(standards, day)
 
     async def project(self, tenant: str, project_id: UUID, *, when: When) -> ProjectReport:
         """One project's metrics at the status date, as known at the instant; 404 only when
@@ -260,14 +379,13 @@ class ReportService:
         """Every project the tenant knew at the instant, at the status date (those `manager`
         manages: by the pseudonyms the key services know of that user id; none once the
         person is erased; 503 `KeyServiceUnavailableError` while a key service is down)."""
-        asked = self.asked(tenant, when)
         managed_by = None
         if manager is not None:
             refs = await self.keys.lookup(tenant, manager)
             if not refs:
                 return []
             managed_by = PersonFilter(frozenset(refs), manager)
-        return await self._projects(tenant, asked, people=True, manager=managed_by)
+        return await self._projects(tenant, when, people=True, manager=managed_by)
 
     async def series(
         self, tenant: str, project_id: UUID, *, when: When
@@ -293,31 +411,41 @@ class ReportService:
         self, tenant: str, *, when: When, project_id: UUID | None = None
     ) -> list[OfficeReport]:
         """The tenant's Project Offices established by the status date, with their lifecycle
-        state then."""
-        return await self._offices(tenant, when=when, project_id=project_id, people=True)
+        state and reporting compliance then."""
+        async with self.snapshot() as conn:
+            asked = await self.asked_in(conn, tenant, when)
+            rows = await queries.offices(
+                conn, tenant_id=tenant, cutoff=asked.cutoff, project_id=project_id
+            )
+        leads = await self._opened(tenant, [r.lead for r in rows], people=True)
+        return [self._office(r, asked, lead) for r, lead in zip(rows, leads, strict=True)]
 
     async def overview(self, tenant: str, *, when: When) -> dict[str, Any]:
-        """The PMO's view of the tenant at the status date: counts, roll-ups per currency,
-        live offices, lessons."""
-        asked = self.asked(tenant, when)
-        known = When(when.as_of, asked.cutoff.known_at)  # one instant for every part
-        reports = await self._projects(tenant, self.asked(tenant, known), people=False)
-        offices = await self._offices(tenant, when=known, people=False)
-        async with self._supervisor.live_engine().connect() as conn:
+        """The PMO's view of the tenant at the status date, from one snapshot: counts,
+        roll-ups per currency and their health, live offices, lessons, the thresholds."""
+        async with self.snapshot() as conn:
+            asked = await self.asked_in(conn, tenant, when)
+            rows = await queries.project_facts(conn, tenant_id=tenant, cutoff=asked.cutoff)
+            office_rows = await queries.offices(conn, tenant_id=tenant, cutoff=asked.cutoff)
             categories = await queries.lesson_categories(conn, tenant_id=tenant)
+        reports = [self.report_of(row, asked) for row in rows]
+        offices = [self._office(row, asked, NOT_OPENED) for row in office_rows]
+        thresholds = self.thresholds_on(asked.standards, asked.cutoff.day)
         by_currency: dict[str, list[evm.Metrics]] = defaultdict(list)
         for report in reports:
             by_currency[report.currency].append(report.metrics)
+        totals = {c: rollup(m, money=money_quantum(c)) for c, m in sorted(by_currency.items())}
         return {
             "as_of": asked.cutoff.day,
             "known_at": asked.cutoff.known_at,
+            "thresholds": thresholds,
             "projects_by_status": dict(Counter(r.status for r in reports)),
             "projects_by_health": dict(
                 Counter((r.metrics.health.overall or "unknown") for r in reports)
             ),
             "active_project_offices": sum(o.state != "disbanded" for o in offices),
             "totals": {
-                c: rollup(m, money=money_quantum(c)) for c, m in sorted(by_currency.items())
+                c: CurrencyTotals(t, thresholds.rate(t.spi, t.cpi)) for c, t in totals.items()
             },
             "lessons_by_category": categories,
         }
@@ -327,47 +455,54 @@ class ReportService:
         async with self._supervisor.live_engine().connect() as conn:
             return await queries.lessons(conn, tenant_id=tenant, **filters)
 
+    async def reports_of(
+        self, conn: AsyncConnection, tenant: str, asked: Asked, project_ids: Collection[UUID]
+    ) -> dict[UUID, ProjectReport]:
+        """The reports of the tenant's projects among `project_ids` that it knew, read on
+        `conn` (the caller's snapshot, in which `asked` was resolved: `asked_in`), exactly as
+        `/v1/reports/projects/{id}/metrics` computes them (no person opened)."""
+        if not project_ids:
+            return {}
+        rows = await queries.project_facts(
+            conn, tenant_id=tenant, cutoff=asked.cutoff, project_ids=project_ids
+        )
+        return {row.project_id: self.report_of(row, asked) for row in rows}
+
+    def report_of(self, row: Any, asked: Asked, manager: str = NOT_OPENED) -> ProjectReport:
+        """A project's report from its fact row: at its status date, health rated by the
+        thresholds in force then."""
+        at = status_date(row.ended_on, asked=asked.as_of, today=asked.today)
+        return project_report(
+            row,
+            at=at,
+            known_at=asked.cutoff.known_at,
+            thresholds=self.thresholds_on(asked.standards, at),
+            manager=manager,
+        )
+
     async def _project(
         self, tenant: str, project_id: UUID, *, when: When, people: bool
     ) -> ProjectReport:
-        reports = await self._projects(
-            tenant, self.asked(tenant, when), people=people, project_id=project_id
-        )
+        reports = await self._projects(tenant, when, people=people, project_id=project_id)
         if not reports:
             raise ReportNotFoundError(f"project {project_id} not found")
         return reports[0]
 
     async def _projects(
-        self, tenant: str, asked: Asked, *, people: bool, **filters: Any
+        self, tenant: str, when: When, *, people: bool, **filters: Any
     ) -> list[ProjectReport]:
-        async with self._supervisor.live_engine().connect() as conn:
+        async with self.snapshot() as conn:
+            asked = await self.asked_in(conn, tenant, when)
             rows = await queries.project_facts(
                 conn, tenant_id=tenant, cutoff=asked.cutoff, **filters
             )
         managers = await self._opened(tenant, [r.manager for r in rows], people=people)
-        return [self._report(r, asked, m) for r, m in zip(rows, managers, strict=True)]
+        return [self.report_of(r, asked, m) for r, m in zip(rows, managers, strict=True)]
 
-    async def _offices(
-        self, tenant: str, *, when: When, people: bool, project_id: UUID | None = None
-    ) -> list[OfficeReport]:
-        asked = self.asked(tenant, when)
-        async with self._supervisor.live_engine().connect() as conn:
-            rows = await queries.offices(
-                conn, tenant_id=tenant, cutoff=asked.cutoff, project_id=project_id
-            )
-        leads = await self._opened(tenant, [r.lead for r in rows], people=people)
-        return [
-            office_report(r, on=asked.cutoff.day, lead=lead)
-            for r, lead in zip(rows, leads, strict=True)
-        ]
+    def _office(self, row: Any, asked: Asked, lead: str) -> OfficeReport:
+        return office_report(row, on=asked.cutoff.day, lead=lead, standards=asked.standards)
 
     async def _opened(self, tenant: str, values: list[Any], *, people: bool) -> list[str]:
         if not people:
             return [NOT_OPENED] * len(values)
         return [str(v) for v in await self.keys.open(tenant, values)]
-
-    def _report(self, row: Any, asked: Asked, manager: str) -> ProjectReport:
-        at = status_date(row.ended_on, asked=asked.as_of, today=asked.today)
-        return project_report(
-            row, at=at, known_at=asked.cutoff.known_at, thresholds=self.thresholds, manager=manager
-        )

@@ -22,7 +22,7 @@ from reporting_svc.domain.exact import (
     exact,
     rounded,
 )
-from reporting_svc.domain.health import Health, HealthThresholds, rag, worse
+from reporting_svc.domain.health import Health, HealthThresholds
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +230,6 @@ def _metrics(
     eac, eac_combined, etc, vac = _forecasts(bac, ev=ev, ac=ac, spi=spi, cpi=cpi, money=money)
     # Health rates the indices as shown, so a displayed 0.9500 is never amber.
     spi_shown, cpi_shown = rounded(spi, RATIO), rounded(cpi, RATIO)
-    schedule, cost = rag(spi_shown, thresholds), rag(cpi_shown, thresholds)
     return Metrics(
         as_of=at,
         bac=rounded(bac, money),
@@ -248,7 +247,7 @@ def _metrics(
         vac=vac,
         tcpi=rounded(divide(bac - ev, bac - ac), RATIO),
         percent_complete=percent.quantize(PERCENT),
-        health=Health(schedule, cost, worse(schedule, cost)),
+        health=thresholds.rate(spi_shown, cpi_shown),
     )
 
 

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from reporting_svc.domain.evm import Metrics
 from reporting_svc.domain.exact import ZERO, computed, exact, rounded
-from reporting_svc.domain.health import Health, HealthThresholds, rag, worse
+from reporting_svc.domain.health import Health, HealthThresholds
 from reporting_svc.domain.rollup import Rollup, rollup
 
 
@@ -44,12 +44,11 @@ def performance(
     """The program's earned value from its members' metrics (one currency): BAC, PV, EV, AC
     summed as shown (`rollup`), then the indices from the sums; health as a project's."""
     totals = rollup(members, money=money)
-    schedule, cost = rag(totals.spi, thresholds), rag(totals.cpi, thresholds)
     return ProgramPerformance(
         totals=totals,
         sv=_difference(totals.ev, totals.pv, money),
         cv=_difference(totals.ev, totals.ac, money),
-        health=Health(schedule, cost, worse(schedule, cost)),
+        health=thresholds.rate(totals.spi, totals.cpi),
     )
 
 

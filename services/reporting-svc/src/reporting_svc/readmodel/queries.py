@@ -10,14 +10,15 @@ tenant's time zone: `recorded_day` below.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reporting_svc.readmodel.personal import PersonFilter
 
@@ -34,6 +35,19 @@ class Cutoff:
     def params(self) -> dict[str, Any]:
         """The bind parameters of the cut-off."""
         return {"day": self.day, "known": self.known_at, "zone": self.zone}
+
+
+@asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection reading one snapshot of the read models: a read-only REPEATABLE READ
+    transaction, so every statement of a report (the tenant's standards, its facts) sees the
+    same committed state, whatever the consumer commits meanwhile."""
+    async with engine.connect() as conn:
+        reading = await conn.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        async with reading.begin():
+            yield reading
 
 
 def recorded_day(column: str) -> str:

@@ -17,7 +17,7 @@ from reporting_svc.domain.evm import (
     evm_series,
     planned_value,
 )
-from reporting_svc.domain.health import Health, HealthThresholds, Rag, rag, worse
+from reporting_svc.domain.health import Health, HealthBand, HealthThresholds, Rag, rag, worse
 from reporting_svc.domain.rollup import risk_exposure, rollup
 
 D = Decimal
@@ -104,16 +104,18 @@ def test_percent_complete_is_bounded() -> None:
     ],
 )
 def test_rag_thresholds(index: Decimal | None, expected: Rag | None) -> None:
-    assert rag(index, HealthThresholds()) == expected
+    assert rag(index, HealthBand()) == expected
 
 
 def test_thresholds_are_configurable_and_checked() -> None:
-    strict = HealthThresholds(green=D("1.00"), amber=D("0.98"))
+    strict = HealthBand(green=D("1.00"), amber=D("0.98"))
     assert rag(D("0.99"), strict) is Rag.AMBER
     assert rag(D("0.97"), strict) is Rag.RED
-    assert rag(D("0.9"), HealthThresholds(green=D("0.9"), amber=D("0.9"))) is Rag.GREEN
+    assert rag(D("0.9"), HealthBand(green=D("0.9"), amber=D("0.9"))) is Rag.GREEN
     with pytest.raises(ValueError, match="amber"):
         HealthThresholds(green=D("0.8"), amber=D("0.9"))
+    with pytest.raises(ValueError, match="amber"):
+        HealthBand(green=D("0.8"), amber=D("0.9"))
 
 
 @pytest.mark.parametrize(
@@ -171,9 +173,10 @@ def test_rollup_sums_first_and_then_divides() -> None:
     total = rollup(iter([small, large, unbaselined]), money=CENT)
     # Averaging would say SPI (0.5 + 1.0)/2 = 0.75 and CPI (2.0 + 0.8)/2 = 1.4.
     assert total.spi == D("0.9545")  # (50 + 1,000) / (100 + 1,000) = 1,050 / 1,100
-    assert total.cpi == D("0.7000")  # 1,050 / (25 + 1,250 + 225) = 1,050 / 1,500
-    assert (total.bac, total.pv, total.ev, total.ac) == (D(11000), D(1100), D(1050), D(1500))
-    assert total.project_count == 3
+    # The unbaselined project's 225 has no EV against it: it stays out of ΣAC, shown apart.
+    assert total.cpi == D("0.8235")  # 1,050 / (25 + 1,250) = 1,050 / 1,275
+    assert (total.bac, total.pv, total.ev, total.ac) == (D(11000), D(1100), D(1050), D(1275))
+    assert (total.project_count, total.unbaselined_count, total.unbaselined_ac) == (3, 1, D(225))
 
 
 def test_rollup_of_nothing_has_no_indices() -> None:

@@ -75,9 +75,11 @@ def test_without_members_or_without_a_baseline_the_indices_are_undefined() -> No
     costs_only = performance(
         [metrics(bac=None, pv=None, ev=None, ac="300.00")], thresholds=THRESHOLDS, money=CENT
     )
-    assert (costs_only.totals.ac, costs_only.totals.ev) == (D("300.00"), D("0.00"))
-    assert costs_only.totals.cpi == D("0.0000")  # ΣEV 0 / ΣAC 300
-    assert costs_only.health.cost == Rag.RED
+    # A member without a baseline has no EV: its AC is shown apart, not divided into CPI.
+    assert (costs_only.totals.ac, costs_only.totals.ev) == (D("0.00"), D("0.00"))
+    assert costs_only.totals.unbaselined_ac == D("300.00")
+    assert costs_only.totals.cpi is None
+    assert costs_only.health == Health(None, None, None)
 
 
 def test_money_is_rounded_once_to_the_currency_and_indices_to_four_places() -> None:
