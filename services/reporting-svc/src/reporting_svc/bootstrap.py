@@ -9,7 +9,8 @@ from pmo_shared.privacy.remote import RemoteKeys
 from pmo_shared.web.app import create_service_app
 from pmo_shared.web.health import ReadinessCheck
 from reporting_svc import __version__
-from reporting_svc.api import datasubjects, programs, projections, reports
+from reporting_svc.api import datasubjects, portfolios, programs, projections, reports
+from reporting_svc.application.portfolios import PortfolioReportService
 from reporting_svc.application.programs import ProgramReportService
 from reporting_svc.application.reports import ReportService
 from reporting_svc.application.supervisor import ProjectionSupervisor
@@ -19,7 +20,7 @@ from reporting_svc.settings import ReportingSettings
 
 def bootstrap(settings: ReportingSettings) -> FastAPI:
     """Build the engine, the projection supervisor, the key services' client, the report
-    services (projects, programs) and the HTTP app."""
+    services (projects, programs, portfolios) and the HTTP app."""
     engine = create_engine(settings)
     supervisor = ProjectionSupervisor(engine, settings=settings)
     remote_keys = RemoteKeys.from_settings(settings)
@@ -28,7 +29,13 @@ def bootstrap(settings: ReportingSettings) -> FastAPI:
         title="reporting-svc",
         version=__version__,
         engine=engine,
-        routers=[reports.router, programs.router, projections.router, datasubjects.router],
+        routers=[
+            reports.router,
+            programs.router,
+            portfolios.router,
+            projections.router,
+            datasubjects.router,
+        ],
         readiness=[ReadinessCheck("projections", supervisor.check_ready)],
         background=[supervisor.run],
         shutdown=[remote_keys.aclose],
@@ -42,4 +49,5 @@ def bootstrap(settings: ReportingSettings) -> FastAPI:
         time_zone_of=settings.time_zone_of,
     )
     app.state.programs = ProgramReportService(supervisor, reports=app.state.reports)
+    app.state.portfolios = PortfolioReportService(supervisor, reports=app.state.reports)
     return app

@@ -123,6 +123,7 @@ class ComponentScored(PortfolioEvent):
     component_id: UUID
     objective: str
     score: Decimal
+    rationale: str
     effective_on: date
 
 
@@ -145,6 +146,7 @@ class DecisionRecorded(PortfolioEvent):
     event_type = "DecisionRecorded"
     component_id: UUID
     kind: str
+    covers: list[UUID] = Field(default_factory=list)
     decision: str
     rationale: str
     decided_on: date

@@ -12,6 +12,7 @@ sealing existed), beside its pseudonym (`*_ref`, NULL for a plain value): `readm
 from __future__ import annotations
 
 from pmo_shared.eventstore.ddl import CONSUMER_DDL
+from reporting_svc.readmodel.portfolio_ddl import PORTFOLIO_CONTENT_TABLES, PORTFOLIO_TABLES
 from reporting_svc.readmodel.program_ddl import PROGRAM_CONTENT_TABLES, PROGRAM_TABLES
 from reporting_svc.readmodel.standards import STANDARDS_CONTENT_TABLES, STANDARDS_TABLES
 
@@ -204,6 +205,7 @@ CONTENT_TABLES: dict[str, str] = {
     "office_reports": "report_id",
     "office_documents": "document_id",
     **PROGRAM_CONTENT_TABLES,
+    **PORTFOLIO_CONTENT_TABLES,
     **STANDARDS_CONTENT_TABLES,
 }
 
@@ -217,5 +219,6 @@ def generation_ddl(schema: str) -> list[str]:
         *CONSUMER_DDL,
         *TABLES,
         *PROGRAM_TABLES,
+        *PORTFOLIO_TABLES,
         *STANDARDS_TABLES,
     ]

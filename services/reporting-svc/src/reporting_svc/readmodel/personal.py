@@ -70,6 +70,9 @@ def plain(user_id: str) -> str:
 
 
 _IN_PROGRAMS = "program_id IN (SELECT program_id FROM {schema}programs WHERE tenant_id = :tenant)"
+_IN_PORTFOLIOS = (
+    "portfolio_id IN (SELECT portfolio_id FROM {schema}portfolios WHERE tenant_id = :tenant)"
+)
 # (table, value column, pseudonym column, how the table reaches its tenant); constants. A
 # value column may be NULL (who activated a program before it was, a resource that is a role):
 # no NULL matches a person.
@@ -94,6 +97,9 @@ PERSONAL_COLUMNS: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("program_status", "activated_by", "activated_by_ref", _IN_PROGRAMS),
     ("program_resources", "person", "person_ref", _IN_PROGRAMS),
     ("program_benefits", "owner", "owner_ref", _IN_PROGRAMS),
+    ("portfolios", "manager", "manager_ref", "tenant_id = :tenant"),
+    ("portfolio_decisions", "decided_by", "decided_by_ref", _IN_PORTFOLIOS),
+    ("portfolio_selections", "adopted_by", "adopted_by_ref", _IN_PORTFOLIOS),
 )
 
 

@@ -3,11 +3,12 @@ the reporting tables (one projection, one generation mechanism: a rebuild covers
 once).
 
 One table maps each event type to its handler (`projects` for project events, `offices` for Project
-Office events, `programs` for program events, `standards` for the PMO's standards); a handler
-returns the writes its event makes. Writes are buffered per batch and flushed in bulk (one
-executemany per statement). That is safe because every statement is either an insert of a fact keyed
-by its own id, or an update that is monotonic in the stream version or applies once; so running all
-inserts before all updates gives the same tables as applying events one by one.
+Office events, `programs` for program events, `portfolios` for portfolio events, `standards` for
+the PMO's standards); a handler returns the writes its event makes. Writes are buffered per batch
+and flushed in bulk (one executemany per statement). That is safe because every statement is
+either an insert of a fact keyed by its own id, or an update that is monotonic in the stream
+version or applies once; so running all inserts before all updates gives the same tables as
+applying events one by one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pmo_shared.messaging.topics import (
 from reporting_svc import events as ev
 from reporting_svc import portfolio_events as fev
 from reporting_svc import program_events as pev
-from reporting_svc.readmodel import offices, programs, projects, standards
+from reporting_svc.readmodel import offices, portfolios, programs, projects, standards
 from reporting_svc.readmodel.rows import Rows
 
 PROJECTION_NAME = "project-reports"
@@ -99,6 +100,15 @@ HANDLERS: dict[type[DomainEvent], Handler] = dict(
         _on(pev.BenefitRealisationReported, programs.benefit_reported),
         _on(pev.DependencyAdded, programs.dependency_added),
         _on(pev.DependencyRemoved, programs.dependency_removed),
+        _on(fev.PortfolioCreated, portfolios.created),
+        _on(fev.ObjectivesWeighted, portfolios.weighted),
+        _on(fev.ComponentAdded, portfolios.component_added),
+        _on(fev.ComponentCostChanged, portfolios.cost_changed),
+        _on(fev.ComponentScored, portfolios.scored),
+        _on(fev.ComponentRemoved, portfolios.component_removed),
+        _on(fev.BudgetSet, portfolios.budget_set),
+        _on(fev.DecisionRecorded, portfolios.decision_recorded),
+        _on(fev.SelectionAdopted, portfolios.selection_adopted),
         _on(fev.PmoStandardsSet, standards.standards_set),
     ]
 )
@@ -137,12 +147,14 @@ _ORDER: tuple[BulkStatement, ...] = (
     offices.INSERT_OFFICE_REPORT,
     offices.INSERT_DOCUMENT,
     *programs.INSERTS,
+    *portfolios.INSERTS,
     standards.INSERT_STANDARDS,
     projects.UPDATE_STATUS,
     projects.UPDATE_ACHIEVED,
     projects.UPDATE_RISK_CLOSED,
     offices.UPDATE_DISBANDED,
     *programs.UPDATES,
+    *portfolios.UPDATES,
 )
 
 
