@@ -3,6 +3,7 @@ plain decimals, money canonical in the portfolio's currency), component ids as U
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
 from pmo_shared.domain.values import canonical
@@ -66,18 +67,24 @@ def selection_read(at: Analysed, asked: Asked, chosen: selection.Selection) -> r
                 _reason(cid, chosen.reasons[cid], cid in chosen.selected)
                 for cid in sorted(chosen.reasons)
             ],
-            "slacks": [
-                reads.SlackRead(
-                    constraint="budget" if s.role is None else "capacity",
-                    role=s.role,
-                    limit=plain(s.limit),
-                    used=plain(s.used),
-                    slack=plain(s.slack),
-                    binding=s.binding,
-                )
-                for s in chosen.slacks
-            ],
+            "slacks": [_slack(s, money) for s in chosen.slacks],
         }
+    )
+
+
+def _slack(s: selection.Slack, money: str) -> reads.SlackRead:
+    """A constraint's slack: the budget's in money (canonical), a capacity's as a plain decimal."""
+
+    def figure(x: Decimal) -> str:
+        return plain(x) if s.role is not None else canonical(x, money)
+
+    return reads.SlackRead(
+        constraint="budget" if s.role is None else "capacity",
+        role=s.role,
+        limit=figure(s.limit),
+        used=figure(s.used),
+        slack=figure(s.slack),
+        binding=s.binding,
     )
 
 

@@ -205,11 +205,14 @@ class ReasonRead(BaseModel):
 
 
 class SlackRead(BaseModel):
+    """A constraint's limit, use and slack: the budget's in money (canonical, in the
+    portfolio's currency), a role's capacity as a plain decimal in that role's units."""
+
     constraint: Literal["budget", "capacity"]
     role: str | None
-    limit: Figure
-    used: Figure
-    slack: Figure
+    limit: CanonicalAmount | Figure
+    used: CanonicalAmount | Figure
+    slack: CanonicalAmount | Figure
     binding: bool
 
 

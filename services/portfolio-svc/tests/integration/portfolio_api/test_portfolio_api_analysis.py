@@ -60,9 +60,9 @@ async def test_the_worked_selection_under_a_scenario_and_after_a_termination(
             {
                 "constraint": "budget",
                 "role": None,
-                "limit": "800",
-                "used": "650",
-                "slack": "150",
+                "limit": "800.00",
+                "used": "650.00",
+                "slack": "150.00",
                 "binding": False,
             }
         ]
