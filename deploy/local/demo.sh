@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One full project life with its Project Office, then a program of two projects sharing one
-# resource and one funding pool, driven by curl against a running stack (`make up` first):
-# project-svc and program-svc commands, then what reporting-svc made of them.
+# resource and one funding pool, then the PMO's standards and a portfolio that scores, selects
+# and decides, driven by curl against a running stack (`make up` first): project-svc,
+# program-svc and portfolio-svc commands, then what reporting-svc made of them.
 #
 #   deploy/local/demo.sh [dev|test]      (make demo; make demo PROFILE=test)
 #
@@ -28,17 +29,17 @@ not_running() { fail "the $PROFILE stack is not running${1:+ ($1)}: run $(up_com
 
 readyz_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1/readyz" 2>/dev/null || true; }
 
-# Loads the stack's addresses and secret; stops unless project-svc, program-svc and
-# reporting-svc are ready.
+# Loads the stack's addresses and secret; stops unless project-svc, program-svc, portfolio-svc
+# and reporting-svc are ready.
 require_running_stack() {
   [[ -f "$ENV_FILE" ]] || not_running "no $ENV_FILE"
   # shellcheck source=/dev/null
   source "$ENV_FILE"
   local name url code
-  for name in PROJECT_URL PROGRAM_URL REPORTING_URL; do
+  for name in PROJECT_URL PROGRAM_URL PORTFOLIO_URL REPORTING_URL; do
     [[ -n "${!name:-}" ]] || not_running "no $name in $ENV_FILE"
   done
-  for url in "$PROJECT_URL" "$PROGRAM_URL" "$REPORTING_URL"; do
+  for url in "$PROJECT_URL" "$PROGRAM_URL" "$PORTFOLIO_URL" "$REPORTING_URL"; do
     code="$(readyz_code "$url")"
     [[ "$code" != 000 ]] || not_running "nothing answers on $url"
     [[ "$code" == 200 ]] || not_running "$url/readyz answered $code"
@@ -90,6 +91,7 @@ TOKEN="$("$VENV/bin/pmo-dev-token" --tenant demo --roles pmo --sub dev-user)"
 as_user "$TOKEN"
 P="$PROJECT_URL/v1/projects"
 G="$PROGRAM_URL/v1/programs"
+F="$PORTFOLIO_URL/v1/portfolios"
 R="$REPORTING_URL/v1/reports"
 CODE_SUFFIX="$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 
@@ -314,3 +316,169 @@ HEATMAP=".data/$PROFILE/utilisation.svg"
 curl -sf "${HEADERS[@]}" "$R/programs/$PG/utilisation.svg" -o "$HEATMAP" \
   || fail "GET $R/programs/$PG/utilisation.svg failed"
 echo "utilisation heatmap: $HEATMAP ($(wc -c <"$HEATMAP") bytes)"
+
+# ---- the PMO's standards and a portfolio ----------------------------------------------------
+
+# `put URL BODY`: a PUT command that must succeed.
+put() {
+  request PUT "$1" "$2"
+  [[ "$CODE" == 2* ]] || fail "PUT $1 answered $CODE: $BODY"
+}
+
+# `until_known METHOD URL BODY`: a command another service's events must reach first (a
+# component portfolio-svc learns from program-svc's or project-svc's topic; a project approval
+# that waits for portfolio-svc's decision to reach project-svc). Retried on the answer that says
+# so for at most 10 s; any other refusal stops the demo.
+until_known() {
+  local method="$1" url="$2" body="$3" waiting="$4"
+  for _ in $(seq 1 200); do
+    request "$method" "$url" "$body"
+    [[ "$CODE" == 2* ]] && return
+    [[ "$BODY" == *"$waiting"* ]] || fail "$method $url answered $CODE: $BODY"
+    sleep 0.05
+  done
+  fail "$method $url still answered $CODE after 10 s: $BODY"
+}
+
+say "the PMO sets its standards: health bands, thresholds per currency, the office cadence, gates"
+as_user "$TOKEN"
+put "$PORTFOLIO_URL/v1/pmo/standards" '{"spi":{"green":"0.95","amber":"0.80"},"cpi":{"green":"0.95","amber":"0.85"},"large_project_threshold":{"EUR":"1000000"},"portfolio_approval_threshold":{"EUR":"2000000"},"reporting_cadence_days":14,"required_gates":["rebaseline_active_needs_pmo"],"size_classes":{"EUR":[{"name":"S","up_to":"250000"},{"name":"M","up_to":"1000000"},{"name":"L"}]},"time_zone":"Europe/Berlin"}'
+show 'in force from {d[effective_on]}: SPI green {d[spi][green]} amber {d[spi][amber]}, large from {d[large_project_threshold][EUR]} EUR, portfolio approval from {d[portfolio_approval_threshold][EUR]} EUR'
+
+say "two candidate projects: a CRM (BAC 2.5 M: above the approval threshold) and a data warehouse"
+post "$P" '{"code":"CRM-'"$CODE_SUFFIX"'","name":"Customer platform","manager":"dev-user","sponsor":"cfo","methodology":"agile","currency":"EUR"}'
+CRM="$(fields project_id)"
+post "$P/$CRM/baseline" '{"budget_at_completion":"2500000","planned_start":"2027-01-04","planned_finish":"2027-12-17"}'
+show 'CRM large: {d[large]} (BAC {d[baseline][budget_at_completion]}, not flagged)'
+post "$P" '{"code":"DWH-'"$CODE_SUFFIX"'","name":"Data warehouse","manager":"dev-user","sponsor":"cfo","methodology":"waterfall","currency":"EUR"}'
+DWH="$(fields project_id)"
+post "$P/$DWH/baseline" '{"budget_at_completion":"1500000","planned_start":"2027-02-01","planned_finish":"2027-10-29"}'
+say "the sponsor may not approve the CRM yet: it needs the portfolio's decision"
+as_user "$SPONSOR"
+request POST "$P/$CRM/approve"
+fields status detail
+
+say "a portfolio (as its portfolio manager): objectives weighted by AHP"
+PFM="$("$VENV/bin/pmo-dev-token" --tenant demo --roles portfolio_manager --sub pf-omar)"
+as_user "$PFM"
+post "$F" '{"code":"GROWTH-'"$CODE_SUFFIX"'","name":"Growth portfolio","manager":"pf-omar","currency":"EUR"}'
+PF="$(fields portfolio_id)"
+put "$F/$PF/weights/ahp" '{"objectives":["growth","efficiency","compliance"],"matrix":[["1","3","5"],["1/3","1","3"],["1/5","1/3","1"]]}'
+python3 - "$BODY" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+w = d["weights"][-1]
+print("weights " + ", ".join(f"{k} {v}" for k, v in w["weights"].items()) + f" (AHP, CR {w['cr']})")
+PY
+say "an inconsistent matrix is refused, stating its consistency ratio"
+request PUT "$F/$PF/weights/ahp" '{"objectives":["growth","efficiency","compliance"],"matrix":[["1","9","1/9"],["1/9","1","9"],["9","1/9","1"]]}'
+fields status detail
+
+say "components (once portfolio-svc knows them): the payroll program and both candidates"
+until_known POST "$F/$PF/components" '{"component_id":"'"$PG"'","kind":"program","demand":{"architect":"1"},"risk_score":"0.3"}' "events may still be arriving"
+until_known POST "$F/$PF/components" '{"component_id":"'"$CRM"'","kind":"project","demand":{"architect":"2"},"risk_score":"0.6"}' "events may still be arriving"
+until_known POST "$F/$PF/components" '{"component_id":"'"$DWH"'","kind":"project","demand":{"architect":"2"},"risk_score":"0.4"}' "events may still be arriving"
+score() {
+  put "$F/$PF/components/$1/scores/$2" '{"score":"'"$3"'","rationale":"'"$4"'"}'
+}
+score "$PG" growth 2 "Keeps payroll running"
+score "$PG" efficiency 4 "Hours saved per run"
+score "$PG" compliance 5 "Tax rules"
+score "$CRM" growth 5 "New customer channels"
+score "$CRM" efficiency 3 "One customer view"
+score "$CRM" compliance 2 "Consent records"
+score "$DWH" growth 3 "Better pricing"
+score "$DWH" efficiency 4 "Reports without spreadsheets"
+score "$DWH" compliance 3 "Audit trails"
+put "$F/$PF/budget" '{"amount":"6000000"}'
+put "$F/$PF/capacities/architect" '{"amount":"3"}'
+
+say "the ranking: value = sum of weight x score, every term shown"
+get "$F/$PF/ranking"
+python3 - "$BODY" "$PG:program" "$CRM:CRM" "$DWH:DWH" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+names = dict(a.split(":") for a in sys.argv[2:])
+for r in d["items"]:
+    terms = " + ".join(f"{t['weight']} x {t['score']}" for t in r["terms"])
+    print(f"{r['rank']}. {names[r['component_id']]:<8} value {r['value']} = {terms}")
+PY
+say "the exact selection under budget 6,000,000 and 3 architects (HiGHS), with the reasons"
+get "$F/$PF/selection"
+python3 - "$BODY" "$PG:program" "$CRM:CRM" "$DWH:DWH" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+names = dict(a.split(":") for a in sys.argv[2:])
+print("selected " + ", ".join(sorted(names[c] for c in d["selected"])) + f": value {d['value']}, cost {d['cost']}")
+for r in sorted(d["reasons"], key=lambda r: names[r["component_id"]]):
+    print(f"  {names[r['component_id']]}: {r['kind']}" + (f" ({r['role']})" if r["role"] else ""))
+for s in d["slacks"]:
+    print(f"  {s['constraint']}{' ' + s['role'] if s['role'] else ''}: used {s['used']} of {s['limit']}, slack {s['slack']}")
+PY
+say "a scenario with 5 architects, compared with the baseline"
+put "$F/$PF/scenarios/more-architects" '{"capacities":{"architect":"5"}}'
+get "$F/$PF/scenarios/more-architects/comparison"
+python3 - "$BODY" "$PG:program" "$CRM:CRM" "$DWH:DWH" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+names = dict(a.split(":") for a in sys.argv[2:])
+listed = lambda ids: ", ".join(sorted(names[i] for i in ids)) or "-"
+b, w = d["baseline"], d["with_scenario"]
+print(f"baseline {listed(b['selected'])}: value {b['value']}, cost {b['cost']}")
+print(f"with the scenario {listed(w['selected'])}: value {w['value']}, cost {w['cost']}")
+print(f"delta value {d['value_delta']}, delta cost {d['cost_delta']}; in: {listed(d['selected_in'])}; out: {listed(d['selected_out'])}")
+PY
+say "adopt the baseline selection (with its frontier), then decide: fund the program and the CRM, defer the warehouse"
+post "$F/$PF/selection/adoption" '{"points":11}'
+post "$F/$PF/decisions" '{"component_id":"'"$PG"'","decision":"approve","rationale":"Selected: payroll must run"}'
+post "$F/$PF/decisions" '{"component_id":"'"$CRM"'","decision":"approve","rationale":"Selected: highest value"}'
+post "$F/$PF/decisions" '{"component_id":"'"$DWH"'","decision":"defer","rationale":"Architects are fully booked"}'
+FRONTIER=".data/$PROFILE/frontier.svg"
+curl -sf "${HEADERS[@]}" "$F/$PF/frontier.svg?points=11" -o "$FRONTIER" \
+  || fail "GET $F/$PF/frontier.svg failed"
+echo "efficient frontier: $FRONTIER ($(wc -c <"$FRONTIER") bytes)"
+
+say "project-svc follows the decision (from portfolio-svc's events): the sponsor approves the CRM"
+as_user "$SPONSOR"
+until_known POST "$P/$CRM/approve" "" "portfolio-decision-required"
+fields status
+
+say "reporting-svc: the portfolio roll-up (the program through its members, the projects directly)"
+# Wait (at most 20 s) until the roll-up shows the three decisions and the adopted selection.
+for _ in $(seq 1 400); do
+  request GET "$R/portfolios/$PF"
+  [[ "$CODE" == 200 ]] && python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if d["selection"] and sum(d["decisions"].values()) == 3 else 1)' "$BODY" && break
+  sleep 0.05
+done
+[[ "$CODE" == 200 ]] || fail "GET $R/portfolios/$PF answered $CODE: $BODY"
+python3 - "$BODY" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+print(f"portfolio {d['code']} \"{d['name']}\" ({d['currency']}) as of {d['as_of']}: "
+      f"{d['component_count']} components, budget {d['budget']}")
+for c in sorted(d["components"], key=lambda c: c["code"]):
+    value = c["value"]["value"]
+    status = c["decision"]["status"] if c["decision"] else "undecided"
+    f = c["figures"] or {}
+    print(f"  {c['code']:<18} {c['kind']:<8} cost {c['cost']:>11}  value {value:<9} risk "
+          f"{c['risk_score']:<4} {status:<9} SPI {f.get('spi') or '-':<7} CPI {f.get('cpi') or '-'}")
+print(f"ΣBAC {d['bac']} ΣPV {d['pv']} ΣEV {d['ev']} ΣAC {d['ac']}: SPI {d['spi']} CPI {d['cpi']}; "
+      f"health {d['health']['overall']}; distribution " + ", ".join(
+          f"{k} {v}" for k, v in d["health_distribution"].items()))
+print("decisions: " + ", ".join(f"{k} {v}" for k, v in d["decisions"].items() if v))
+s = d["selection"]
+print(f"adopted selection on {s['adopted_on']}: value {s['value']}, cost {s['cost']} "
+      f"of budget {s['budget']}")
+for o in d["coverage"]:
+    print(f"  {o['objective']:<11} weight {o['weight']:<9} share {o['share']:>11} funded "
+          f"{o['funded']:>11} coverage {o['coverage']}")
+PY
+for chart in bubble frontier; do
+  FILE=".data/$PROFILE/portfolio-$chart.svg"
+  curl -sf "${HEADERS[@]}" "$R/portfolios/$PF/$chart.svg" -o "$FILE" \
+    || fail "GET $R/portfolios/$PF/$chart.svg failed"
+  echo "portfolio $chart chart: $FILE ($(wc -c <"$FILE") bytes)"
+done

@@ -1,6 +1,7 @@
 """`make demo` (deploy/local/demo.sh): with the stack down, one clear line and a non-zero exit,
 never a traceback; with the test stack up, a whole project life, then a program of two projects
-sharing one resource and one funding pool, and its roll-up."""
+sharing one resource and one funding pool, and its roll-up, then the PMO's standards and a
+portfolio that scores, selects, compares a scenario and decides, and its roll-up."""
 
 from __future__ import annotations
 
@@ -129,3 +130,35 @@ def test_the_demo_drives_a_project_life_on_the_test_stack() -> None:
     assert "utilisation of eng-dana (40 h a week):" in rollup
     assert "2027-W05    36 h  0.9000" in rollup
     assert "utilisation heatmap: .data/test/utilisation.svg" in rollup
+    portfolio = result.stdout.split("$ the PMO sets its standards", 1)[1]
+    assert "large from 1000000.00 EUR, portfolio approval from 2000000.00 EUR" in portfolio
+    # Not flagged, but its BAC reaches the large-project threshold in force.
+    assert "CRM large: True (BAC 2500000.00, not flagged)" in portfolio
+    assert "409 project " in portfolio
+    assert "needs a portfolio decision 'approve' in force then, and there is none" in portfolio
+    # The worked AHP matrix, then an inconsistent one refused with its CR.
+    assert (
+        "weights growth 0.636986, efficiency 0.258285, compliance 0.104729 (AHP, CR 0.033199)"
+        in (portfolio)
+    )
+    assert "422 the pairwise comparisons are inconsistent: consistency ratio CR = 6.130268" in (
+        portfolio
+    )
+    # value = sum of weight x score: 0.636986 x 5 + 0.104729 x 2 + 0.258285 x 3 = 4.169243.
+    assert "1. CRM      value 4.169243" in portfolio
+    # 3 architects: the program (1) and the CRM (2) fit; the warehouse (2) does not.
+    assert "selected CRM, program: value 7, cost 3800000.00" in portfolio
+    assert "DWH: excluded_by_capacity (architect)" in portfolio
+    assert "capacity architect: used 3 of 3, slack 0" in portfolio
+    assert "delta value 3.258285, delta cost 1500000.00; in: DWH; out: -" in portfolio
+    assert "efficient frontier: .data/test/frontier.svg" in portfolio
+    approval = portfolio.split("$ project-svc follows the decision", 1)[1]
+    assert approval.splitlines()[1] == "approved"
+    rolled = portfolio.split("$ reporting-svc: the portfolio roll-up", 1)[1]
+    assert re.search(r"as of \d{4}-\d{2}-\d{2}: 3 components, budget 6000000\.00$", rolled, re.M)
+    # ΣBAC = 1,200,000 (the program's members) + 2,500,000 + 1,500,000.
+    assert "ΣBAC 5200000.00 ΣPV 1200000.00 ΣEV 1000000.00 ΣAC 1050000.00" in rolled
+    assert "decisions: approved 2, deferred 1" in rolled
+    assert "adopted selection on " in rolled
+    assert "portfolio bubble chart: .data/test/portfolio-bubble.svg" in rolled
+    assert "portfolio frontier chart: .data/test/portfolio-frontier.svg" in rolled
