@@ -269,6 +269,7 @@ async def test_one_erasure_covers_every_service_and_every_rebuild(
     assert {s["service"]: s["result"]["held"] for s in again.json()["services"]} == {
         "project-svc": False,
         "program-svc": False,
+        "portfolio-svc": False,
     }
     exported = await officer.get(f"/v1/data-subjects/{other}")
     assert exported.status_code == 200, exported.text

@@ -2,7 +2,9 @@
 roll-up, with figures computed here by hand: earned value summed over the components (the
 program through its member projects, the project directly) then divided, health and decisions
 counted per component, each component's value Σ weight x score, the budget's coverage of each
-objective, the adopted selection and the two charts; on both time axes.
+objective, the adopted selection and the two charts; on both time axes. Health is rated by the
+PMO's standards set in portfolio-svc (reaching reporting on `pmo.portfolio.events` alone), the
+environment's defaults before any.
 
 Every date lies in 2026's first half, before today: each plan has finished by today, so its PV
 is its whole BAC. Money is EUR, shown with 2 decimals; SPI and CPI with 4.
@@ -249,6 +251,8 @@ async def test_the_portfolio_rollup_from_every_service(
         "cpi": "1.2593",  # 340,000 / 270,000
         "budget": "500000.00",
     }
+    assert (body["unbaselined_count"], body["unbaselined_ac"]) == (0, "0.00")
+    assert body["thresholds"]["source"] == "default"  # the tenant has no standards
     assert body["manager"] == "pf-mia"  # opened with portfolio-svc's key
     g, c = body["components"]
     assert (g["component_id"], g["code"], g["cost"], g["figures"]["spi"]) == (
@@ -348,3 +352,53 @@ async def test_the_portfolio_rollup_on_both_time_axes(
     other = {"Authorization": f"Bearer {token_for('tenant-of-nobody-else', 'pmo')}"}
     hidden = await reports.get(s.report, headers=other)
     assert hidden.status_code == 404
+
+
+LENIENT_SPI = {"green": "0.90", "amber": "0.50"}
+
+
+async def test_the_pmo_standards_rate_the_portfolio(
+    projects: httpx.AsyncClient,
+    programs: httpx.AsyncClient,
+    portfolios: httpx.AsyncClient,
+    reports: httpx.AsyncClient,
+) -> None:
+    s = await _scenario(projects, programs, portfolios)
+    await poll(reports, s.report, _caught_up, timeout=60)
+    trail = (await portfolios.get(f"/v1/portfolios/{s.portfolio_id}/events")).json()
+    before_standards = trail[-1]["occurred_at"]
+
+    # The PMO sets an SPI band amber from 0.50 (CPI keeps 0.95 / 0.85) from 1 January.
+    standards = {
+        "spi": LENIENT_SPI,
+        "cpi": {"green": "0.95", "amber": "0.85"},
+        "reporting_cadence_days": 14,
+        "time_zone": "UTC",
+        "effective_on": "2026-01-01",
+    }
+    put = await portfolios.put("/v1/pmo/standards", json=standards)
+    assert put.status_code == 200, put.text
+
+    def rated(response: httpx.Response) -> bool:
+        return response.status_code == 200 and response.json()["thresholds"]["source"] != "default"
+
+    body = (await poll(reports, s.report, rated)).json()
+    assert body["thresholds"] == {
+        "spi": LENIENT_SPI,
+        "cpi": {"green": "0.95", "amber": "0.85"},
+        "source": "pmo-standards",
+        "effective_on": "2026-01-01",
+    }
+    # SPI 0.5667 (CPI 1.2593): amber on the PMO's band; G (0.6333) and C (0.5000) amber too.
+    assert body["health"] == {"schedule": "amber", "cost": "green", "overall": "amber"}
+    assert body["health_distribution"] == {"red": 0, "amber": 2, "green": 0, "none": 0}
+    bubble = await reports.get(f"{s.report}/bubble.svg")
+    root = ET.fromstring(bubble.content)  # noqa: S314 - reporting's own output
+    colours = {e.get("data-health") for e in root.iter(f"{SVG}circle") if e.get("data-component")}
+    assert colours == {"amber"}
+    assert {"PMO standards", "from 2026-01-01"} <= {t.text for t in root.iter(f"{SVG}text")}
+
+    # Record time: as known before the standards were set, the defaults rated it red.
+    known = (await reports.get(s.report, params={"known_at": before_standards})).json()
+    assert (known["thresholds"]["source"], known["health"]["overall"]) == ("default", "red")
+    assert known["health_distribution"]["red"] == 2

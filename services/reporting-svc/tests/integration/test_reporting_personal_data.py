@@ -434,8 +434,10 @@ async def test_the_running_service_fans_out_for_the_pmo_only(
         headers = {"Authorization": f"Bearer {token_for(stack.tenant, 'pmo')}"}
         exported = await reporting.get(path, headers=headers)
         assert exported.status_code == 200, exported.text
-        # Every write service answers (program-svc too, once it is one); project-svc knows ann.
+        # Every write service answers (project-svc, program-svc, portfolio-svc); project-svc
+        # knows ann.
         answers = {a["service"]: a for a in exported.json()["services"]}
+        assert set(answers) == {"project-svc", "program-svc", "portfolio-svc"}
         assert answers["project-svc"]["result"]["held"] is True
         erased = await reporting.post(f"{path}/erase", headers=headers)
         assert erased.status_code == 200, erased.text

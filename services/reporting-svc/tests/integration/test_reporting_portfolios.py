@@ -10,11 +10,16 @@ Hand figures (EUR; every plan 100 days from 1 Jan 2026, so on 20 Feb, day 50, PV
     P2  BAC 100, 60 % on 15 Feb, cost 40:  PV 50  EV 60  AC 40    (a member of G until 10 Mar,
                                                                    and a component itself)
     P3  BAC 1000 planned from 1 Jun: nothing earned or spent yet  (a component)
-    P4  no baseline, no cost                                      (a component 1..25 Feb)
+    P4  no baseline, cost 30 on 1 Feb                             (a component 1..25 Feb)
     G   the program of P1 and P2                                  (a component)
-The portfolio on 20 Feb: ΣBAC 1500, ΣPV 250, ΣEV 160, ΣAC 190 (P2 once, through G): SPI 0.6400,
-CPI 0.8421. Weights growth 0.6 / cost 0.4 (0.5 / 0.5 from 1 Mar, recorded a day ago); budget 1200
-(800 from 1 Mar, recorded a day ago)."""
+The portfolio on 20 Feb: ΣBAC 1500, ΣPV 250, ΣEV 160, ΣAC 190 (P2 once, through G; P4's 30 apart,
+with no baseline): SPI 0.6400, CPI 0.8421, red on the default thresholds (0.95 / 0.85). Weights
+growth 0.6 / cost 0.4 (0.5 / 0.5 from 1 Mar, recorded a day ago); budget 1200 (800 from 1 Mar,
+recorded a day ago).
+
+The PMO's standards (`PmoStandardsSet`, as portfolio-svc publishes them) of the test on them:
+SPI amber from 0.60, CPI amber from 0.80, in force from 21 Feb (day 51: ΣPV 255, SPI 0.6275),
+recorded three days ago: amber there."""
 
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
 import pytest
@@ -49,7 +54,7 @@ from reporting_svc.application.portfolios import (
 )
 from reporting_svc.application.programs import ProgramReportService
 from reporting_svc.application.reports import ReportNotFoundError, ReportService, When
-from reporting_svc.domain.health import HealthThresholds, Rag
+from reporting_svc.domain.health import Health, HealthBand, HealthThresholds, Rag
 from reporting_svc.readmodel.dates import keep_dates_literal
 from reporting_svc.readmodel.ddl import CONTENT_TABLES, generation_ddl
 from reporting_svc.readmodel.projection import ProjectReportsProjection, readers
@@ -62,7 +67,11 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 ON = date.fromisoformat
 WORKED = ON("2026-02-20")
 LATER = ON("2026-03-15")
-PRODUCERS = {"program": program_registry, "portfolio": portfolio_registry}
+PRODUCERS = {
+    "program": program_registry,
+    "portfolio": portfolio_registry,
+    "pmo_standards": portfolio_registry,
+}
 
 
 def sealed() -> dict[str, str]:
@@ -195,6 +204,15 @@ def history(tenant: str, code: str = "PF-1") -> History:
     p3, p4 = project(tenant, "P3", bac="1000", start="2026-06-01"), project(tenant, "P4", bac=None)
     earned(p1, percent="25", cost="150")
     earned(p2, percent="60", cost="40")
+    p4.event(
+        "CostRecorded",
+        {
+            "cost_id": str(uuid.uuid4()),
+            "amount": "30",
+            "incurred_on": "2026-02-01",
+            "category": "x",
+        },
+    )
     a_day_ago = NOW - timedelta(days=1)
     g = program(tenant, p1, p2, left_at=a_day_ago)
     f = Stream(tenant, "portfolio")
@@ -424,7 +442,10 @@ async def test_the_worked_check_counts_each_project_once_through_its_program(
         D("190.00"),
     )
     assert (totals.spi, totals.cpi, totals.project_count) == (D("0.6400"), D("0.8421"), 4)
+    # P4 has no baseline: its 30 stays out of ΣAC (and of CPI), shown apart.
+    assert (totals.unbaselined_count, totals.unbaselined_ac) == (1, D("30.00"))
     assert r.performance.health.overall == Rag.RED
+    assert r.thresholds == HealthThresholds()  # the tenant has no standards: the defaults
     c = _by_id(r)
     assert list(c) == [h.program.id, h.p2.id, h.p3.id, h.p4.id]  # in the order added
     g, p2 = c[h.program.id], c[h.p2.id]
@@ -553,6 +574,108 @@ async def test_both_time_axes(loaded: Loaded) -> None:
     assert bare.health == {"red": 0, "amber": 0, "green": 0, "none": 0}
 
 
+# -- the PMO's standards ----------------------------------------------------------------------
+
+STANDARDS_RECORDED = NOW - timedelta(days=3)
+LENIENT = {"spi": {"green": "0.90", "amber": "0.60"}, "cpi": {"green": "0.95", "amber": "0.80"}}
+FROM_21_FEB = ON("2026-02-21")
+
+
+def standards(tenant: str, *, effective_on: str, at: datetime) -> Stream:
+    """The tenant's one standards stream (named as portfolio-svc names it) with one set of the
+    `LENIENT` bands, every other field as a PMO would set it (checked against portfolio-svc's
+    model)."""
+    s = Stream(tenant, "pmo_standards", uuid5(NAMESPACE_URL, f"urn:pmo:standards:{tenant}"))
+    payload = {
+        **LENIENT,
+        "large_project_threshold": {"EUR": "1000000"},
+        "portfolio_approval_threshold": {},
+        "reporting_cadence_days": 14,
+        "required_gates": [],
+        "size_classes": {"EUR": [{"name": "S", "up_to": "100000"}, {"name": "L"}]},
+        "benchmark_min_group": 5,
+        "reference_class_min": 5,
+        "fiscal_year_start_month": 1,
+        "time_zone": "UTC",
+        "effective_on": effective_on,
+    }
+    s.event("PmoStandardsSet", payload, at=at)
+    return s
+
+
+async def test_health_is_rated_by_the_standards_in_force_as_known_then(
+    read_model: AsyncEngine, http: httpx.AsyncClient
+) -> None:
+    h = history(f"tenant-{uuid.uuid4().hex[:8]}")
+    pmo = standards(h.tenant, effective_on="2026-02-21", at=STANDARDS_RECORDED)
+    await apply(read_model, [*h.envelopes(), *pmo.envelopes])
+    s = services(read_model)
+
+    async def at(as_of: date, known_at: datetime | None = None) -> PortfolioReport:
+        return await s.portfolios.portfolio(h.tenant, h.portfolio.id, when=When(as_of, known_at))
+
+    rated = await at(FROM_21_FEB)
+    totals = rated.performance.totals
+    assert (totals.pv, totals.spi, totals.cpi) == (D("255.00"), D("0.6275"), D("0.8421"))
+    assert rated.performance.health == Health(Rag.AMBER, Rag.AMBER, Rag.AMBER)
+    assert (rated.thresholds.spi, rated.thresholds.cpi) == (
+        HealthBand(D("0.90"), D("0.60")),
+        HealthBand(D("0.95"), D("0.80")),
+    )
+    assert (rated.thresholds.source, rated.thresholds.effective_on) == (
+        "pmo-standards",
+        FROM_21_FEB,
+    )
+    c = _by_id(rated)
+    g, p2 = c[h.program.id], c[h.p2.id]
+    assert g.figures.health.overall == Rag.AMBER  # the same sums, the same bands
+    own = await s.programs.program(h.tenant, h.program.id, when=When(as_of=FROM_21_FEB))
+    assert (g.figures.health, own.thresholds) == (own.performance.health, rated.thresholds)
+    report = await s.reports.project(h.tenant, h.p2.id, when=When(as_of=FROM_21_FEB))
+    assert (p2.figures.health, report.thresholds) == (report.metrics.health, rated.thresholds)
+    assert rated.health == {"red": 0, "amber": 1, "green": 1, "none": 2}
+
+    # Business time: on 20 Feb the set was not in force yet, the defaults rated.
+    before = await at(WORKED)
+    assert (before.thresholds, before.performance.health.overall) == (HealthThresholds(), Rag.RED)
+    assert before.health == {"red": 1, "amber": 0, "green": 1, "none": 2}
+    # Record time: as known before the set was recorded, the same figures on the defaults.
+    unknown = await at(FROM_21_FEB, STANDARDS_RECORDED - timedelta(seconds=1))
+    assert unknown.performance.totals == totals
+    assert (unknown.thresholds, unknown.performance.health.overall) == (
+        HealthThresholds(),
+        Rag.RED,
+    )
+    assert _by_id(unknown)[h.program.id].figures.health.overall == Rag.RED
+
+    # Through HTTP: the answer states what it rated by, and the bubbles take the same colours.
+    path, headers = f"/v1/reports/portfolios/{h.portfolio.id}", bearer(h.tenant, "viewer")
+    body = (await http.get(path, params={"as_of": "2026-02-21"}, headers=headers)).json()
+    assert body["thresholds"] == {
+        **LENIENT,
+        "source": "pmo-standards",
+        "effective_on": "2026-02-21",
+    }
+    assert body["health"] == {"schedule": "amber", "cost": "amber", "overall": "amber"}
+    listed = (
+        await http.get("/v1/reports/portfolios", params={"as_of": "2026-02-21"}, headers=headers)
+    ).json()
+    assert [p["thresholds"]["source"] for p in listed["items"]] == ["pmo-standards"]
+    for as_of, colour, rated_by in (
+        ("2026-02-21", "amber", "from 2026-02-21"),
+        ("2026-02-20", "red", "default thresholds"),
+    ):
+        svg = await http.get(f"{path}/bubble.svg", params={"as_of": as_of}, headers=headers)
+        root = ET.fromstring(svg.content)  # noqa: S314 - our own output
+        colours = {
+            c.get("data-component"): c.get("data-health")
+            for c in root.iter("{http://www.w3.org/2000/svg}circle")
+            if c.get("data-component")
+        }
+        assert (colours[str(h.program.id)], colours[str(h.p2.id)]) == (colour, "green")
+        assert rated_by in [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
 async def test_another_tenant_never_sees_the_portfolio(loaded: Loaded) -> None:
     h, s = loaded
     with pytest.raises(ReportNotFoundError):
@@ -616,6 +739,13 @@ async def test_the_routes_answer_any_tenant_role_and_no_other_tenant(
         "0.8421",
     )
     assert (body["budget"], body["manager"], body["component_count"]) == ("1200.00", "[unknown]", 4)
+    assert (body["unbaselined_count"], body["unbaselined_ac"]) == (1, "30.00")
+    assert body["thresholds"] == {
+        "spi": {"green": "0.95", "amber": "0.85"},
+        "cpi": {"green": "0.95", "amber": "0.85"},
+        "source": "default",
+        "effective_on": None,
+    }
     assert body["health_distribution"] == {"red": 1, "amber": 0, "green": 1, "none": 2}
     assert body["decisions"] == {
         "approved": 2,

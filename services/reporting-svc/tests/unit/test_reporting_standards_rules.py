@@ -10,15 +10,16 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from reporting_svc.application.reports import (
+from reporting_svc.application.reports import ReportService, office_report, project_report
+from reporting_svc.application.standards import (
     Cadence,
-    ReportService,
     cadence_applied,
-    office_report,
-    project_report,
+    thresholds_on,
+    time_zone_on,
 )
 from reporting_svc.domain.health import Health, HealthBand, HealthThresholds, Rag
 from reporting_svc.readmodel.standards_queries import NO_STANDARDS, KnownStandards, StandardsSet
@@ -98,6 +99,31 @@ def test_the_thresholds_on_a_day_come_from_the_standards_in_force_else_the_defau
     assert (in_force.spi, in_force.cpi) == (LENIENT_SPI, STRICT_CPI)
     assert (in_force.source, in_force.effective_on) == ("pmo-standards", ON("2026-03-01"))
     assert service.thresholds_on(NO_STANDARDS, ON("2026-03-01")) is default
+
+
+def test_the_thresholds_of_a_set_say_where_they_come_from() -> None:
+    default = HealthThresholds(green=D("0.93"), amber=D("0.80"))
+    known = KnownStandards((standards(1, "2026-03-01"),))
+    assert thresholds_on(known, ON("2026-02-28"), defaults=default) is default
+    assert thresholds_on(known, ON("2026-03-01"), defaults=default) == HealthThresholds(
+        spi=LENIENT_SPI, cpi=STRICT_CPI, source="pmo-standards", effective_on=ON("2026-03-01")
+    )
+
+
+def test_the_time_zone_is_the_standards_in_force_else_the_default() -> None:
+    utc = ZoneInfo("UTC")
+    known = KnownStandards((standards(1, "2026-03-01"),))
+    assert time_zone_on(known, ON("2026-03-01"), default=utc) == ZoneInfo("Europe/Berlin")
+    assert time_zone_on(known, ON("2026-02-28"), default=utc) is utc  # not in force yet
+    unknown = StandardsSet(
+        version=2,
+        effective_on=ON("2026-04-01"),
+        spi=LENIENT_SPI,
+        cpi=STRICT_CPI,
+        reporting_cadence_days=14,
+        time_zone="Mars/Olympus_Mons",
+    )
+    assert time_zone_on(KnownStandards((unknown,)), ON("2026-04-01"), default=utc) is utc
 
 
 def _project_row() -> Any:

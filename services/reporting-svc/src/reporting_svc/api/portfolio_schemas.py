@@ -12,7 +12,14 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from reporting_svc.api.schemas import PERSON, RATIO, HealthRead, Money
+from reporting_svc.api.schemas import (
+    PERSON,
+    RATIO,
+    UNBASELINED_AC,
+    HealthRead,
+    Money,
+    ThresholdsRead,
+)
 
 Exact = Annotated[
     str,
@@ -74,7 +81,10 @@ class FiguresRead(BaseModel):
     ac: Money | None
     spi: Decimal | None = Field(description=f"EV / PV (a program: sum of EV / sum of PV): {RATIO}")
     cpi: Decimal | None = Field(description=f"EV / AC (a program: sum of EV / sum of AC): {RATIO}")
-    health: HealthRead = Field(description="from SPI and CPI on the PMO's thresholds")
+    health: HealthRead = Field(
+        description="from SPI and CPI: a program's on the portfolio's thresholds, a project's "
+        "as its own report rates it (on the thresholds in force at its status date)"
+    )
 
 
 class MemberRead(BaseModel):
@@ -174,16 +184,24 @@ class PortfolioSummaryRead(BaseModel):
     budget: Money | None = Field(description="the budget in force")
     bac: Money | None = Field(
         description="sum of BAC over the components: a program through its member projects, a "
-        "project directly, none twice; projects in the portfolio's currency"
+        "project directly, none twice; projects in the portfolio's currency with a baseline"
     )
     pv: Money | None = Field(description="sum of PV, likewise")
     ev: Money | None = Field(description="sum of EV, likewise")
-    ac: Money | None = Field(description="sum of AC, likewise")
+    ac: Money | None = Field(description="sum of AC, likewise (see unbaselined_ac)")
+    unbaselined_count: int = Field(
+        description="projects counted (likewise) without a baseline: not in the sums"
+    )
+    unbaselined_ac: Money | None = Field(description=UNBASELINED_AC)
     sv: Money | None = Field(description="sum of EV - sum of PV")
     cv: Money | None = Field(description="sum of EV - sum of AC")
     spi: Decimal | None = Field(description=f"sum of EV / sum of PV (never an average): {RATIO}")
     cpi: Decimal | None = Field(description=f"sum of EV / sum of AC (never an average): {RATIO}")
     health: HealthRead = Field(description="of the sums, on the PMO's thresholds")
+    thresholds: ThresholdsRead = Field(
+        description="what health was rated by (the portfolio's and its program components'): "
+        "the thresholds in force at the status date"
+    )
     health_distribution: HealthCountsRead = Field(description="components per health")
     decisions: DecisionCountsRead = Field(description="components per decision status")
     selection: SelectionSummaryRead | None = Field(

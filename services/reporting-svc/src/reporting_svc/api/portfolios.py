@@ -15,17 +15,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pmo_shared.web.auth import TenantPrincipal
 from pmo_shared.web.cursors import bad_cursor, decode_cursor, encode_cursor
 from reporting_svc.api import portfolio_schemas as schemas
-from reporting_svc.api.reports import AskedWhen, shown
-from reporting_svc.api.schemas import HealthRead
+from reporting_svc.api.reports import AskedWhen, health_read, shown, thresholds_read
+from reporting_svc.application.portfolio_facts import SelectionReport
 from reporting_svc.application.portfolios import (
     ComponentReport,
     PortfolioReport,
     PortfolioReportService,
-    SelectionReport,
 )
 from reporting_svc.domain import bubble
 from reporting_svc.domain.frontier import Adopted, render_frontier
-from reporting_svc.domain.health import Health
 from reporting_svc.domain.portfolio_rollup import DECISION_STATUSES, ObjectiveCoverage
 
 router = APIRouter(prefix="/v1/reports", tags=["portfolio reports"])
@@ -57,10 +55,6 @@ def exact(number: Decimal) -> str:
 
 def _exact(number: Decimal | None) -> str | None:
     return None if number is None else exact(number)
-
-
-def _health(health: Health) -> HealthRead:
-    return HealthRead(schedule=health.schedule, cost=health.cost, overall=health.overall)
 
 
 def _selection_summary(s: SelectionReport, r: PortfolioReport) -> schemas.SelectionSummaryRead:
@@ -99,7 +93,10 @@ def summary_read(r: PortfolioReport) -> schemas.PortfolioSummaryRead:
         cv=shown(r.performance.cv, c),
         spi=totals.spi,
         cpi=totals.cpi,
-        health=_health(r.performance.health),
+        unbaselined_count=totals.unbaselined_count,
+        unbaselined_ac=shown(totals.unbaselined_ac, c),
+        health=health_read(r.performance.health),
+        thresholds=thresholds_read(r.thresholds),
         health_distribution=schemas.HealthCountsRead(**r.health),
         decisions=schemas.DecisionCountsRead(
             **known, other=sum(v for k, v in r.decisions.items() if k not in known)
@@ -152,7 +149,7 @@ def _component(c: ComponentReport, r: PortfolioReport) -> schemas.ComponentRead:
             ac=shown(f.ac, currency) if currency else None,
             spi=f.spi,
             cpi=f.cpi,
-            health=_health(f.health),
+            health=health_read(f.health),
         ),
         members=[
             schemas.MemberRead(
@@ -296,8 +293,9 @@ async def bubble_chart(
     portfolio_id: UUID, portfolios: Portfolios, principal: TenantPrincipal, when: AskedWhen
 ) -> Response:
     """The components at the status date as an SVG bubble chart: value (sum of weight x
-    score) across, risk score up, area in proportion to cost, colour by health, labelled with
-    their codes; the adopted selection's ringed, those without a value named below."""
+    score) across, risk score up, area in proportion to cost, colour by health (as in the
+    roll-up, on the thresholds it states), labelled with their codes; the adopted selection's
+    ringed, those without a value named below."""
     r = await portfolios.portfolio(principal.tenant, portfolio_id, when=when)
     placed = [c for c in r.components if c.valuation.value is not None and c.cost is not None]
     svg = bubble.render_bubbles(
@@ -306,6 +304,7 @@ async def bubble_chart(
         title=f"{r.row.code} {r.row.name}: value, risk and cost",
         subtitle=f"as of {r.as_of.isoformat()}, {len(r.components)} components",
         currency=r.row.currency,
+        thresholds=r.thresholds,
     )
     return Response(svg, media_type="image/svg+xml")
 

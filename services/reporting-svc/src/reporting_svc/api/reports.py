@@ -30,13 +30,8 @@ from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Reports
-from reporting_svc.application.reports import (
-    Cadence,
-    CurrencyTotals,
-    OfficeReport,
-    ProjectReport,
-    When,
-)
+from reporting_svc.application.reports import CurrencyTotals, OfficeReport, ProjectReport, When
+from reporting_svc.application.standards import Cadence
 from reporting_svc.domain.chart import render_evm_chart
 from reporting_svc.domain.evm import SeriesPoint
 from reporting_svc.domain.health import Health, HealthBand, HealthThresholds, Rag

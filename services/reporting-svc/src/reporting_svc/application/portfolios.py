@@ -1,28 +1,32 @@
 """Portfolio reports: the roll-up of a portfolio's components (programs through their member
 projects, projects directly) at a status date, their value, decisions and selection, and the
-budget's coverage of each objective; facts from the live read models, figures from the pure
-domain (`domain.portfolio_rollup`, `program_rollup`).
+budget's coverage of each objective; facts from the live read models (`portfolio_facts` turns
+them into values), figures from the pure domain (`domain.portfolio_rollup`, `program_rollup`).
 
 Asked like every report (`When`: `as_of` in business time, default the tenant's today;
 `known_at` in record time, default now). A component counts while it is in the portfolio at the
 status date; a program's members are its members then (as its own roll-up counts them), and
-every project's figures are exactly its project report's for the same `When`. One read of the
-live generation per report (one connection: a rebuild switching meanwhile cannot mix two
-generations into one answer). The people shown (the manager; in a portfolio's own report, who
-decided and who adopted the selection) are opened per request with the producers' keys."""
+every project's figures are exactly its project report's for the same `When` (the same facts,
+the same status date, the same thresholds). The portfolio's health and each program
+component's rate their indices by the PMO's standards in force on the status date as known at
+`known_at` (else the defaults), as the program roll-up does. One read of the live generation
+per report (one snapshot, `ReportService.snapshot`: a rebuild switching meanwhile cannot mix two
+generations into one answer, nor a commit two states). The people shown (the manager; in a
+portfolio's own report, who decided and who adopted the selection) are opened per request with
+the producers' keys."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from pmo_shared.domain.values import money_quantum
+from reporting_svc.application import portfolio_facts as facts
+from reporting_svc.application.portfolio_facts import Decision, SelectionReport, Weights
 from reporting_svc.application.reports import (
     NOT_OPENED,
     Asked,
@@ -31,17 +35,14 @@ from reporting_svc.application.reports import (
     ReportNotFoundError,
     ReportService,
     When,
-    project_report,
-    status_date,
 )
 from reporting_svc.domain import portfolio_rollup as rollup
 from reporting_svc.domain import program_rollup
 from reporting_svc.domain.evm import Metrics
-from reporting_svc.domain.frontier import FrontierPoint
 from reporting_svc.domain.health import HealthThresholds
-from reporting_svc.domain.portfolio_rollup import Dated, Figures, ObjectiveCoverage, Valuation
+from reporting_svc.domain.portfolio_rollup import Figures, ObjectiveCoverage, Valuation
 from reporting_svc.domain.program_rollup import ProgramPerformance
-from reporting_svc.readmodel import portfolio_queries, queries
+from reporting_svc.readmodel import portfolio_queries
 from reporting_svc.readmodel.dates import iso_date
 
 
@@ -57,18 +58,6 @@ class NoSelectionAdoptedError(ReportNotFoundError):
     def problem_extra(self) -> dict[str, Any]:
         """The status date asked about."""
         return {"as_of": self.as_of.isoformat()}
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """A component's decision status at the status date and the decision making it so (none
-    while undecided); who decided as opened."""
-
-    status: str
-    decided_on: date | None = None
-    rationale: str | None = None
-    covers: tuple[UUID, ...] = ()
-    decided_by: str = NOT_OPENED
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,23 +100,6 @@ class ComponentReport:
 
 
 @dataclass(frozen=True, slots=True)
-class SelectionReport:
-    """The adopted selection in force at the status date, as adopted (who adopted: opened)."""
-
-    version: int
-    as_of: date
-    scenario: str | None
-    budget: Decimal
-    value: Decimal
-    cost: Decimal
-    selected: tuple[UUID, ...]
-    excluded: tuple[UUID, ...]
-    frontier: tuple[FrontierPoint, ...]
-    adopted_on: date
-    adopted_by: str
-
-
-@dataclass(frozen=True, slots=True)
 class PortfolioReport:
     """One portfolio's roll-up at a status date, as known at an instant."""
 
@@ -135,7 +107,10 @@ class PortfolioReport:
     manager: str
     as_of: date
     known_at: datetime
-    weights: tuple[tuple[str, Decimal], ...] | None
+    thresholds: HealthThresholds
+    """What its health and its program components' were rated by (the standards in force at
+    its status date, or the defaults); a project component's is its own report's."""
+    weights: Weights | None
     weighting_method: str | None
     budget: Decimal | None
     performance: ProgramPerformance
@@ -148,9 +123,10 @@ class PortfolioReport:
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """What one report read: the portfolios' rows, their programs' rows (members at the
-    status date) and every project report those name."""
+    """What one report read: the question as resolved, the portfolios' rows, their programs'
+    rows (members at the status date) and every project report those name."""
 
+    asked: Asked
     rows: Sequence[Any]
     programs: Mapping[UUID, Any]
     projects: Mapping[UUID, ProjectReport]
@@ -164,29 +140,22 @@ class PortfolioReportService:
         self._supervisor = supervisor
         self._reports = reports
 
-    def thresholds(self, tenant: str, asked: Asked) -> HealthThresholds:
-        """The health thresholds every figure of the tenant's portfolio reports is rated on
-        at the question asked: the project reports' (the one place this service names them)."""
-        return self._reports.thresholds
-
     async def portfolio(self, tenant: str, portfolio_id: UUID, *, when: When) -> PortfolioReport:
         """One portfolio's roll-up; 404 only when the tenant has (or then knew) no such
         portfolio, never because of the date."""
-        asked = self._reports.asked(tenant, when)
-        read = await self._read(tenant, asked, portfolio_id=portfolio_id)
+        read = await self._read(tenant, when, portfolio_id=portfolio_id)
         if not read.rows:
             raise ReportNotFoundError(f"portfolio {portfolio_id} not found")
-        [report] = await self._reports_of(tenant, asked, read, people=True)
+        [report] = await self._reports_of(tenant, read, people=True)
         return report
 
     async def portfolios(
         self, tenant: str, *, when: When, after: tuple[str, UUID] | None, limit: int
     ) -> tuple[list[PortfolioReport], bool]:
         """A page of the tenant's portfolios (by code, after `after`), and whether more follow."""
-        asked = self._reports.asked(tenant, when)
-        read = await self._read(tenant, asked, after=after, limit=limit + 1)
-        page = _Read(read.rows[:limit], read.programs, read.projects)
-        return await self._reports_of(tenant, asked, page, people=False), len(read.rows) > limit
+        read = await self._read(tenant, when, after=after, limit=limit + 1)
+        page = _Read(read.asked, read.rows[:limit], read.programs, read.projects)
+        return await self._reports_of(tenant, page, people=False), len(read.rows) > limit
 
     async def selection(self, tenant: str, portfolio_id: UUID, *, when: When) -> PortfolioReport:
         """The portfolio's roll-up, refused (404 `no-selection-adopted`) when no selection was
@@ -196,53 +165,30 @@ class PortfolioReportService:
             raise NoSelectionAdoptedError(portfolio_id, report.as_of)
         return report
 
-    async def _read(self, tenant: str, asked: Asked, **filters: Any) -> _Read:
-        cutoff = asked.cutoff
-        async with self._supervisor.live_engine().connect() as conn:
+    async def _read(self, tenant: str, when: When, **filters: Any) -> _Read:
+        async with self._reports.snapshot() as conn:
+            asked = await self._reports.asked_in(conn, tenant, when)
+            cutoff = asked.cutoff
             rows = await portfolio_queries.portfolio_facts(
                 conn, tenant_id=tenant, cutoff=cutoff, **filters
             )
-            components = [c for row in rows for c in row.components]
-            wanted = {UUID(c["component_id"]) for c in components if c["kind"] == "program"}
+            program_ids, projects = facts.named(rows)
             found = await portfolio_queries.programs(
-                conn, tenant_id=tenant, cutoff=cutoff, program_ids=wanted
+                conn, tenant_id=tenant, cutoff=cutoff, program_ids=program_ids
             )
-            programs = {p.program_id: p for p in found}
-            projects = {UUID(c["component_id"]) for c in components if c["kind"] == "project"}
-            projects |= {UUID(m["project_id"]) for p in found for m in p.members}
-            reports = await self._projects(conn, tenant, asked, projects)
-        return _Read(rows, programs, reports)
+            projects |= {p for program in found for p in facts.members(program)}
+            reports = await self._reports.reports_of(conn, tenant, asked, projects)
+        return _Read(asked, rows, {p.program_id: p for p in found}, reports)
 
-    async def _projects(
-        self, conn: AsyncConnection, tenant: str, asked: Asked, wanted: Collection[UUID]
-    ) -> dict[UUID, ProjectReport]:
-        if not wanted:
-            return {}
-        rows = await queries.project_facts(
-            conn, tenant_id=tenant, cutoff=asked.cutoff, project_ids=wanted
-        )
-        thresholds = self.thresholds(tenant, asked)
-        return {
-            row.project_id: project_report(
-                row,
-                at=status_date(row.ended_on, asked=asked.as_of, today=asked.today),
-                known_at=asked.cutoff.known_at,
-                thresholds=thresholds,
-                manager=NOT_OPENED,
-            )
-            for row in rows
-        }
-
-    async def _reports_of(
-        self, tenant: str, asked: Asked, read: _Read, *, people: bool
-    ) -> list[PortfolioReport]:
+    async def _reports_of(self, tenant: str, read: _Read, *, people: bool) -> list[PortfolioReport]:
         sealed: list[Any] = []
         for row in read.rows:
             sealed.append(row.manager)
             if people:
                 sealed += [row.selection["adopted_by"]] if row.selection else []
-                sealed += [_decision_in_force(c)[5] for c in row.components if c["decisions"]]
+                sealed += [facts.decider(c) for c in row.components if c["decisions"]]
         opened = iter([str(v) for v in await self._reports.keys.open(tenant, sealed)])
+        thresholds = self._reports.thresholds_on(read.asked.standards, read.asked.cutoff.day)
         reports = []
         for row in read.rows:
             manager = next(opened)
@@ -250,68 +196,9 @@ class PortfolioReportService:
             deciders = {
                 c["component_id"]: next(opened) for c in row.components if people and c["decisions"]
             }
-            builder = _Builder(row, asked, read, self.thresholds(tenant, asked))
+            builder = _Builder(row, read, thresholds)
             reports.append(builder.report(manager, adopter, deciders))
         return reports
-
-
-def _decision_in_force(component: Mapping[str, Any]) -> list[Any]:
-    """[decided_on, version, decision, rationale, covers, decided_by] of the latest decision."""
-    entries = [Dated(iso_date(d[0]), int(d[1]), d) for d in component["decisions"]]
-    found = rollup.latest(entries)
-    assert found is not None  # asked only of a component with decisions
-    return list(found)
-
-
-def _weights(row: Any) -> tuple[tuple[tuple[str, Decimal], ...] | None, str | None]:
-    entries = [Dated(iso_date(on), int(v), (method, w)) for on, v, method, w in row.weightings]
-    found = rollup.latest(entries)
-    if found is None:
-        return None, None
-    method, weights = found
-    return tuple((objective, Decimal(weight)) for objective, weight in weights), method
-
-
-def _scores(component: Mapping[str, Any]) -> dict[str, rollup.Score]:
-    by_objective: dict[str, list[Dated[rollup.Score]]] = {}
-    for on, v, objective, score, rationale in component["scores"]:
-        dated = Dated(iso_date(on), int(v), rollup.Score(Decimal(score), rationale))
-        by_objective.setdefault(objective, []).append(dated)
-    return {o: s for o, entries in by_objective.items() if (s := rollup.latest(entries))}
-
-
-def _frontier(points: Sequence[Mapping[str, Any]]) -> tuple[FrontierPoint, ...]:
-    def amount(value: Any) -> Decimal | None:
-        return None if value is None else Decimal(value)
-
-    return tuple(
-        FrontierPoint(
-            budget=Decimal(p["budget"]),
-            feasible=bool(p["feasible"]),
-            value=amount(p.get("value")),
-            cost=amount(p.get("cost")),
-            current=bool(p.get("current", False)),
-        )
-        for p in points
-    )
-
-
-def _selection(data: Mapping[str, Any] | None, adopter: str) -> SelectionReport | None:
-    if data is None:
-        return None
-    return SelectionReport(
-        version=int(data["version"]),
-        as_of=iso_date(data["as_of"]),
-        scenario=data["scenario"],
-        budget=Decimal(data["budget"]),
-        value=Decimal(data["value"]),
-        cost=Decimal(data["cost"]),
-        selected=tuple(UUID(i) for i in data["selected"]),
-        excluded=tuple(UUID(i) for i in data["excluded"]),
-        frontier=_frontier(data["frontier"]),
-        adopted_on=iso_date(data["adopted_on"]),
-        adopted_by=adopter,
-    )
 
 
 def _approved(components: Sequence[ComponentReport]) -> list[rollup.Funded]:
@@ -329,33 +216,28 @@ def _approved(components: Sequence[ComponentReport]) -> list[rollup.Funded]:
 
 class _Builder:
     """Folds one portfolio's row, with the programs and project reports read beside it, into
-    its report."""
+    its report, rating the sums by `thresholds`."""
 
-    def __init__(self, row: Any, asked: Asked, read: _Read, thresholds: HealthThresholds):
-        self.row, self.asked, self.read, self.thresholds = row, asked, read, thresholds
+    def __init__(self, row: Any, read: _Read, thresholds: HealthThresholds):
+        self.row, self.read, self.thresholds = row, read, thresholds
         self.money = money_quantum(row.currency)
         self.members = {
-            UUID(c["component_id"]): self._members_of(UUID(c["component_id"]))
+            UUID(c["component_id"]): facts.members(read.programs.get(UUID(c["component_id"])))
             for c in row.components
             if c["kind"] == "program"
         }
         projects = [UUID(c["component_id"]) for c in row.components if c["kind"] == "project"]
         self.through = rollup.counted_through(self.members, projects)
 
-    def _members_of(self, program_id: UUID) -> list[UUID]:
-        program = self.read.programs.get(program_id)
-        return [] if program is None else [UUID(m["project_id"]) for m in program.members]
-
     def _in_currency(self, project_id: UUID) -> ProjectReport | None:
         report = self.read.projects.get(project_id)
         return report if report is not None and report.currency == self.row.currency else None
 
     def report(self, manager: str, adopter: str, deciders: Mapping[str, str]) -> PortfolioReport:
-        row = self.row
-        weights, method = _weights(row)
-        budgets = [Dated(iso_date(on), int(v), Decimal(a)) for on, v, a in row.budgets]
-        budget = rollup.latest(budgets)
-        selection = _selection(row.selection, adopter)
+        row, asked = self.row, self.read.asked
+        weights, method = facts.weights(row)
+        budget = facts.budget(row)
+        selection = facts.selection(row.selection, adopter)
         components = tuple(
             self._component(c, weights, selection, deciders.get(c["component_id"], NOT_OPENED))
             for c in row.components
@@ -363,8 +245,9 @@ class _Builder:
         return PortfolioReport(
             row=row,
             manager=manager,
-            as_of=self.asked.cutoff.day,
-            known_at=self.asked.cutoff.known_at,
+            as_of=asked.cutoff.day,
+            known_at=asked.cutoff.known_at,
+            thresholds=self.thresholds,
             weights=weights,
             weighting_method=method,
             budget=budget,
@@ -389,15 +272,12 @@ class _Builder:
     def _component(
         self,
         data: Mapping[str, Any],
-        weights: Sequence[tuple[str, Decimal]] | None,
+        weights: Weights | None,
         selection: SelectionReport | None,
         decider: str,
     ) -> ComponentReport:
         component_id, kind = UUID(data["component_id"]), data["kind"]
-        costs = [
-            Dated(iso_date(on), int(v), (Decimal(c), bool(e))) for on, v, c, e in data["costs"]
-        ]
-        cost = rollup.latest(costs)
+        cost = facts.cost(data)
         program = self.read.programs.get(component_id) if kind == "program" else None
         project = self.read.projects.get(component_id) if kind == "project" else None
         known = program if kind == "program" else project
@@ -419,8 +299,8 @@ class _Builder:
             cost=None if cost is None else cost[0],
             cost_is_estimate=cost is not None and cost[1],
             risk_score=Decimal(data["risk_score"]),
-            valuation=rollup.valuation(weights, _scores(data)),
-            decision=self._decision(data, decider),
+            valuation=rollup.valuation(weights, facts.scores(data)),
+            decision=facts.decision(data, decider),
             selected=selection is not None and component_id in selection.selected,
             figures=self._figures(program, members) if kind == "program" else self._own(project),
             figures_currency=None if known is None else known.currency,
@@ -429,7 +309,8 @@ class _Builder:
         )
 
     def _figures(self, program: Any | None, members: Sequence[Member]) -> Figures:
-        """A program's figures exactly as its own roll-up's: its members in its currency."""
+        """A program's figures exactly as its own roll-up's: its members in its currency, on
+        the thresholds of the status date."""
         if program is None:
             return rollup.project_figures(None)
         mine = [m.project for m in members]
@@ -446,16 +327,3 @@ class _Builder:
     def _through(self, component_id: UUID, kind: str) -> UUID | None:
         program = self.through.get(component_id)
         return program if kind == "project" and program != component_id else None
-
-    @staticmethod
-    def _decision(data: Mapping[str, Any], decider: str) -> Decision:
-        if not data["decisions"]:
-            return Decision(rollup.decision_status(None))
-        on, _v, decision, rationale, covers, _by = _decision_in_force(data)
-        return Decision(
-            rollup.decision_status(decision),
-            iso_date(on),
-            rationale,
-            tuple(UUID(c) for c in covers),
-            decider,
-        )

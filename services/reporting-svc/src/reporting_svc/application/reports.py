@@ -5,16 +5,12 @@ time: facts in effect by the end of that day; default the tenant's today), and `
 instant of knowledge (record time: facts recorded by then; default now). Together they answer
 "what did the March report say about February". "Today" is the tenant's, in its time zone.
 
-A report rates by the PMO's standards of its tenant (`readmodel.standards_queries`): those in
-force on its status date as recorded by its instant of knowledge, read in the same snapshot as
-its facts (`queries.snapshot`). Health rates SPI on the standards' SPI band and CPI on their CPI
-band; a Project Office's reporting compliance is judged on the shorter of its own cadence and
-the standards' (the standard is the longest allowed); the tenant's time zone (its today, and the
-day a fact without a business date of its own counts from) is the standards' (chosen by the set
-in force on the date asked, or on today by the environment's zone: `ReportService.asked_in`).
-A tenant without standards in force then keeps the defaults: the service's thresholds
-(HEALTH_GREEN / HEALTH_AMBER), the office's cadence, the zone of the environment
-(TENANT_TIME_ZONES / DEFAULT_TIME_ZONE). Each report states what it rated by.
+A report rates by the PMO's standards of its tenant: those in force on its status date as
+recorded by its instant of knowledge, read in the same snapshot as its facts
+(`queries.snapshot`), applied as `application.standards` says (health bands, an office's
+cadence, the tenant's time zone: the set in force on the date asked, or on today by the
+environment's zone, chooses it: `ReportService.asked_in`); a tenant without standards in force
+then keeps the defaults. Each report states what it rated by.
 
 The read models hold personal values sealed (`readmodel.personal`). A report that shows one (a
 project's manager, an office's lead) opens them per request with the producers' keys
@@ -32,9 +28,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -42,6 +38,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pmo_shared.domain.errors import Refusal
 from pmo_shared.domain.values import money_quantum
 from pmo_shared.privacy.remote import RemoteKeys
+from reporting_svc.application.standards import (
+    Cadence,
+    cadence_applied,
+    thresholds_on,
+    time_zone_on,
+)
 from reporting_svc.domain import evm
 from reporting_svc.domain.health import Health, HealthThresholds
 from reporting_svc.domain.rollup import Rollup, risk_exposure, rollup
@@ -49,7 +51,7 @@ from reporting_svc.readmodel import queries, standards_queries
 from reporting_svc.readmodel.dates import iso_date
 from reporting_svc.readmodel.personal import PersonFilter
 from reporting_svc.readmodel.queries import Cutoff
-from reporting_svc.readmodel.standards_queries import NO_STANDARDS, KnownStandards, StandardsSet
+from reporting_svc.readmodel.standards_queries import NO_STANDARDS, KnownStandards
 
 log = structlog.get_logger(__name__)
 
@@ -144,30 +146,6 @@ class OfficeReport:
     reports_expected: int
     overdue: bool
     cadence: Cadence
-
-
-@dataclass(frozen=True, slots=True)
-class Cadence:
-    """The reporting cadence an office was judged on (`days`): its own, or the standards'
-    when shorter (`source`); the standards' cadence and the day their set took effect (None
-    without standards in force)."""
-
-    days: int
-    source: Literal["office", "pmo-standards"]
-    office_days: int
-    standard_days: int | None
-    effective_on: date | None
-
-
-def cadence_applied(office_days: int, standards: StandardsSet | None) -> Cadence:
-    """The cadence in force: the smaller of the office's own (at least a day, as the events
-    say) and the standards' (the longest allowed); the office's own wins a tie."""
-    own = max(office_days, 1)
-    if standards is None:
-        return Cadence(own, "office", office_days, None, None)
-    standard = max(standards.reporting_cadence_days, 1)
-    source: Literal["office", "pmo-standards"] = "office" if own <= standard else "pmo-standards"
-    return Cadence(min(own, standard), source, office_days, standard, standards.effective_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,27 +314,13 @@ class ReportService:
         self, tenant: str, standards: KnownStandards, *, as_of: date | None, known_at: datetime
     ) -> ZoneInfo:
         default = self.time_zone_of(tenant)
-        in_force = standards.in_force(as_of or known_at.astimezone(default).date())
-        if in_force is None:
-            return default
-        try:
-            return ZoneInfo(in_force.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            log.warning("reports.standards_zone_unknown", zone=in_force.time_zone)
-            return default
+        day = as_of or known_at.astimezone(default).date()
+        return time_zone_on(standards, day, default=default)
 
     def thresholds_on(self, standards: KnownStandards, day: date) -> HealthThresholds:
         """The health thresholds in force on `day`: the SPI and CPI bands of the standards set
-        in force then, else the defaults."""
-        in_force = standards.in_force(day)
-        if in_force is None:
-            return self.thresholds
-        return HealthThresholds(
-            spi=in_force.spi,
-            cpi=in_force.cpi,
-            source="pmo-standards",
-            effective_on=in_force.effective_on,
-        )
+        in force then, else the defaults (`application.standards.thresholds_on`)."""
+        return thresholds_on(standards, day, defaults=self.thresholds)
 
     async def thresholds_at(
         self, conn: AsyncConnection, tenant: str, *, day: date, known_at: datetime

@@ -1,6 +1,7 @@
 """A portfolio's components as an SVG bubble chart: value (Σ weight x score, 0..5) across, risk
 score (0..1) up, each bubble's area in proportion to the component's cost, its colour its
-health, labelled with its code; the components of the adopted selection ringed.
+health, labelled with its code; the components of the adopted selection ringed. The legend
+states the bands health was rated on (the PMO's standards in force, or the defaults).
 
 Hand-written like the S-curve (`chart`, which says why). Labels are placed one by one, biggest
 bubble first, at the first of a few spots around the bubble that stays inside the plot and
@@ -16,10 +17,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reporting_svc.domain.chart import _compact as compact
 from reporting_svc.domain.frontier import money_text
-from reporting_svc.domain.health import Rag
-from reporting_svc.domain.svg import FONT, number, xml_text
+from reporting_svc.domain.health import HealthThresholds, Rag
+from reporting_svc.domain.svg import FONT, compact, number, xml_text
 
 WIDTH, HEIGHT = 860, 600
 LEFT, RIGHT, TOP, BOTTOM = 80, 200, 84, 96  # the legend stands in the right margin
@@ -224,7 +224,21 @@ def _leader(p: _Placed, box: _Box) -> Iterator[str]:
     )
 
 
-def _legend(frame: _Frame, currency: str) -> Iterator[str]:
+def _bands(x: int, y: int, thresholds: HealthThresholds) -> Iterator[str]:
+    """The bands the colours were rated on, SPI's and CPI's side by side, and their source."""
+    spi, cpi = thresholds.spi, thresholds.cpi
+    since = thresholds.effective_on
+    source = ["default thresholds"]
+    if thresholds.source == "pmo-standards" and since is not None:
+        source = ["PMO standards", f"from {since.isoformat()}"]
+    yield f'<text x="{x}" y="{y}" font-weight="600">Rated on SPI / CPI</text>'
+    yield f'<text x="{x}" y="{y + 18}">green &#8805; {spi.green:f} / {cpi.green:f}</text>'
+    yield f'<text x="{x}" y="{y + 36}">amber &#8805; {spi.amber:f} / {cpi.amber:f}</text>'
+    for i, line in enumerate(source):
+        yield f'<text x="{x}" y="{y + 54 + 16 * i}" fill="#555">{xml_text(line)}</text>'
+
+
+def _legend(frame: _Frame, currency: str, thresholds: HealthThresholds | None) -> Iterator[str]:
     x = WIDTH - RIGHT + 24
     yield (
         f'<g font-size="12" fill="#222" data-legend="bubbles">'
@@ -239,6 +253,9 @@ def _legend(frame: _Frame, currency: str) -> Iterator[str]:
         y += 22
     yield f'<circle cx="{x + 7}" cy="{y - 4}" r="7" fill="#fff" stroke="#111" stroke-width="2"/>'
     yield f'<text x="{x + 22}" y="{y}">adopted selection</text>'
+    if thresholds is not None:
+        yield from _bands(x, y + 34, thresholds)
+        y += 104
     y += 36
     yield f'<text x="{x}" y="{y}" font-weight="600">Area = cost ({xml_text(currency)})</text>'
     for share in (Decimal(1), Decimal("0.25")):
@@ -270,9 +287,10 @@ def render_bubbles(
     title: str,
     subtitle: str,
     currency: str,
+    thresholds: HealthThresholds | None = None,
 ) -> str:
     """The bubble chart of `bubbles` as a standalone SVG document; `unplotted`: the labels of
-    components without a value."""
+    components without a value; `thresholds`: what their health was rated on (in the legend)."""
     frame = _Frame(
         x_high=max([Decimal(5), *(b.value for b in bubbles)]).to_integral_value(
             rounding="ROUND_CEILING"
@@ -296,7 +314,7 @@ def render_bubbles(
     )
     body = [*_axes(frame)]
     if placed:
-        body += [*_bubbles(placed, _place_labels(placed)), *_legend(frame, currency)]
+        body += [*_bubbles(placed, _place_labels(placed)), *_legend(frame, currency, thresholds)]
     else:
         body.append(
             f'<text x="{(LEFT + WIDTH - RIGHT) // 2}" y="{(TOP + HEIGHT - BOTTOM) // 2}" '

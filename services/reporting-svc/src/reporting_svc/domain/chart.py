@@ -18,6 +18,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from reporting_svc.domain.evm import SeriesPoint
 from reporting_svc.domain.svg import FONT as _FONT
+from reporting_svc.domain.svg import compact
 from reporting_svc.domain.svg import number as _num
 from reporting_svc.domain.svg import xml_text as _text
 
@@ -69,14 +70,6 @@ def money_ticks(values: Sequence[Decimal], *, count: int = 5) -> list[Decimal]:
     return [(first + i) * step for i in range(int(last - first) + 1)]
 
 
-def _compact(amount: Decimal) -> str:
-    """A tick label: 2.5M, 750k, 40."""
-    for unit, suffix in ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(1000), "k")):
-        if abs(amount) >= unit:
-            return f"{(amount / unit).normalize():f}{suffix}"
-    return f"{amount.normalize():f}"
-
-
 def _date_ticks(first: date, days: int, *, count: int = 6) -> list[date]:
     """Up to `count` evenly spaced whole dates, both ends included."""
     if days < count:
@@ -100,7 +93,7 @@ def _y_axis(frame: _Frame, ticks: Sequence[Decimal], currency: str) -> Iterator[
     yield "</g>"
     yield '<g font-size="12" fill="#333">'
     for tick in ticks:
-        yield _label(LEFT - 8, frame.y(tick) + 4, _compact(tick), anchor="end")
+        yield _label(LEFT - 8, frame.y(tick) + 4, compact(tick), anchor="end")
     yield "</g>"
     middle = (TOP + HEIGHT - BOTTOM) // 2
     yield (

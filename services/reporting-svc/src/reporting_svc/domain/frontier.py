@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pmo_shared.domain.values import round_money
-from reporting_svc.domain.chart import _compact as compact
 from reporting_svc.domain.chart import money_ticks
-from reporting_svc.domain.svg import FONT, number, xml_text
+from reporting_svc.domain.svg import FONT, compact, number, xml_text
 
 WIDTH, HEIGHT = 800, 470
 LEFT, RIGHT, TOP, BOTTOM = 80, 40, 104, 64

@@ -1,4 +1,5 @@
-"""What the SVG documents of the reports share: their font, escaped text and numbers."""
+"""What the SVG documents of the reports share: their font, escaped text, numbers and amounts
+as tick labels."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ def xml_text(value: str) -> str:
 def number(value: Decimal | int) -> str:
     """A coordinate or length, to a tenth of a pixel."""
     return f"{Decimal(value).quantize(Decimal('0.1')):f}"
+
+
+def compact(amount: Decimal) -> str:
+    """An amount as a tick label: 2.5M, 750k, 40."""
+    for unit, suffix in ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(1000), "k")):
+        if abs(amount) >= unit:
+            return f"{(amount / unit).normalize():f}{suffix}"
+    return f"{amount.normalize():f}"

@@ -7,13 +7,14 @@ infeasible budgets on the axis, the adopted budget and selection marked."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import date
 from decimal import Decimal
 from itertools import combinations, pairwise
 
 from reporting_svc.domain import bubble, frontier
 from reporting_svc.domain.bubble import Bubble, render_bubbles
 from reporting_svc.domain.frontier import Adopted, FrontierPoint, render_frontier
-from reporting_svc.domain.health import Rag
+from reporting_svc.domain.health import HealthBand, HealthThresholds, Rag
 
 SVG = "{http://www.w3.org/2000/svg}"
 D = Decimal
@@ -125,6 +126,28 @@ def test_text_is_escaped_and_the_components_without_value_named() -> None:
     assert "A<&>" in texts
     assert "Not placed (no value: a score missing or no weights): NEW-1, <b>" in texts
     assert "PF & co" in texts
+
+
+def test_the_legend_states_the_bands_health_was_rated_on() -> None:
+    standards = HealthThresholds(
+        spi=HealthBand(D("0.90"), D("0.80")),
+        cpi=HealthBand(D("0.95"), D("0.85")),
+        source="pmo-standards",
+        effective_on=date(2026, 2, 1),
+    )
+    bubbles = [_bubble("G", "2", "0.3", "100", Rag.AMBER)]
+
+    def legend(thresholds: HealthThresholds | None) -> list[str | None]:
+        svg = render_bubbles(
+            bubbles, unplotted=[], title="PF", subtitle="s", currency="EUR", thresholds=thresholds
+        )
+        return [t.text for t in _parse(svg).iter(f"{SVG}text")]
+
+    rated = legend(standards)
+    expected = {"green ≥ 0.90 / 0.95", "amber ≥ 0.80 / 0.85", "PMO standards", "from 2026-02-01"}
+    assert expected <= set(rated)
+    assert "default thresholds" in legend(HealthThresholds())
+    assert not any(t and t.startswith("green ≥") for t in legend(None))
 
 
 def test_no_bubble_to_place() -> None:
