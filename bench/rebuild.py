@@ -169,6 +169,7 @@ def _project_events(rng: random.Random, i: int, tag: str) -> list[DomainEvent]:
                     probability=Decimal(rng.randrange(5, 95)) / 100,
                     impact=Decimal(rng.randrange(1_000, 200_000)),
                     owner=f"pm-{i % 50}",
+                    raised_on=day,
                 )
             )
         if k == 6:

@@ -50,7 +50,12 @@ def _history(currency: str, *, bac: str, planned: str, cost: str, impact: str) -
             cost_id=uuid4(), amount=D(cost), incurred_on=date(2026, 2, 1), category="labour"
         ),
         ev.RiskRaised(
-            risk_id=uuid4(), title="vendor", probability=D("0.5"), impact=D(impact), owner="x"
+            risk_id=uuid4(),
+            title="vendor",
+            probability=D("0.5"),
+            impact=D(impact),
+            owner="x",
+            raised_on=date(2026, 2, 1),
         ),
     ]
 

@@ -144,8 +144,8 @@ PASSED_OVER: dict[str, int] = {
     "CostRecorded": 1,
     "MilestoneAdded": 1,
     "MilestoneAchieved": 1,
-    "RiskRaised": 1,
-    "RiskClosed": 1,
+    "RiskRaised": 2,
+    "RiskClosed": 2,
     "StatusReportSubmitted": 1,
     "LessonLearned": 1,
     "ProjectOfficeEstablished": 2,
@@ -168,9 +168,11 @@ DATED_IN_V2: tuple[str, ...] = (
     "ProjectClosed",
     "ProjectOfficeEstablished",
     "ProjectOfficeDisbanded",
+    "RiskRaised",
+    "RiskClosed",
 )
-"""The event types whose v2 only added a business date (or, for a Project Office, fields
-portfolio-svc passes over)."""
+"""The event types whose v2 only added a business date (or, for a Project Office and a risk
+closure's outcome, fields portfolio-svc passes over)."""
 
 
 def _same_fields(payload: JsonDict) -> JsonDict:

@@ -12,7 +12,8 @@ Every event type on `pmo.project.events` is known to the registry, including the
 program-svc passes over (milestones, risks, reports, lessons, the Project Office's events):
 the consumer runner dead-letters an event its registry does not know, so each published type
 and version must decode, even to a reader with no fields. The versions that added a business
-date (`effective_on` ...) read exactly the fields of their v1, and v1 upcasts to v2 unchanged.
+date (`effective_on` ...), and a risk closure's outcome, read exactly the fields of their v1,
+and v1 upcasts to v2 unchanged.
 
 The kernel's bookkeeping events (`PersonalDataErased` on this topic) are in every registry
 already; the projection passes over them.
@@ -158,8 +159,8 @@ class PassedOver(ProjectEvent):
 PASSED_OVER: dict[str, int] = {
     "MilestoneAdded": 1,
     "MilestoneAchieved": 1,
-    "RiskRaised": 1,
-    "RiskClosed": 1,
+    "RiskRaised": 2,
+    "RiskClosed": 2,
     "StatusReportSubmitted": 1,
     "LessonLearned": 1,
     "ProjectOfficeEstablished": 2,
@@ -197,5 +198,7 @@ for _event_type in (
     "ProjectClosed",
     "ProjectOfficeEstablished",
     "ProjectOfficeDisbanded",
+    "RiskRaised",
+    "RiskClosed",
 ):
     registry.upcaster(_event_type, from_version=1)(_same_fields)

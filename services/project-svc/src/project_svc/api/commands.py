@@ -171,7 +171,7 @@ async def achieve_milestone(
 
 @router.post("/risks", status_code=CREATED, response_model=Created)
 async def raise_risk(body: schemas.RiskCreate, on: OnRoute) -> Created:
-    """Raise a risk."""
+    """Raise a risk (on today unless an earlier `raised_on` is given)."""
     command = c.RaiseRisk(
         project_id=on.project_id,
         expected_version=on.if_match,
@@ -179,18 +179,23 @@ async def raise_risk(body: schemas.RiskCreate, on: OnRoute) -> Created:
         probability=body.probability,
         impact=body.impact,
         owner=body.owner,
+        raised_on=body.raised_on,
     )
     return on.added(await on.send(command))
 
 
 @router.post("/risks/{risk_id}/close", response_model=Read)
 async def close_risk(risk_id: UUID, body: schemas.RiskClose, on: OnRoute) -> Read:
-    """Close a risk with its resolution."""
+    """Close a risk with its resolution and outcome (default "unrecorded"; "materialised" when
+    it happened), on today unless an earlier `closed_on` is given (not before it was raised:
+    else 422)."""
     command = c.CloseRisk(
         project_id=on.project_id,
         expected_version=on.if_match,
         risk_id=risk_id,
         resolution=body.resolution,
+        outcome=body.outcome,
+        closed_on=body.closed_on,
     )
     return await on.project(await on.send(command))
 

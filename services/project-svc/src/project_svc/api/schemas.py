@@ -23,7 +23,7 @@ from pmo_shared.domain.values import (
     canonical,
 )
 from pmo_shared.web.requests import Name, Prose, RequestBody, UserRef, not_blank
-from project_svc.domain.events import OfficeReportKind
+from project_svc.domain.events import OfficeReportKind, RiskOutcome
 from project_svc.domain.values import Methodology, PlannedValuePoint, ProjectStatus, Rag
 
 Reason = Annotated[str, Field(max_length=2000)]
@@ -139,15 +139,32 @@ class MilestoneAchieve(Body):
     )
 
 
+RISK_DATE = (
+    "not in the future nor, once the project went ahead (approved, or started where work "
+    "started first), before that day"
+)
+OUTCOME = (
+    'how the risk ended: "materialised" (it happened), "avoided", "mitigated", "expired" or '
+    '"unrecorded" (the default, and what every closure before outcomes were recorded reads)'
+)
+
+
 class RiskCreate(Body):
     title: Name
     probability: Probability
     impact: NonNegativeAmount = Field(description=MONEY_IN)
     owner: UserRef
+    raised_on: BusinessDate | None = effective_date(
+        f"the day the risk was identified: {RISK_DATE}; defaults to today"
+    )
 
 
 class RiskClose(Body):
     resolution: Prose
+    outcome: RiskOutcome = Field(default="unrecorded", description=OUTCOME)
+    closed_on: BusinessDate | None = effective_date(
+        f"the day the risk was closed: not before it was raised, {RISK_DATE}; defaults to today"
+    )
 
 
 class StatusReportCreate(Body):
@@ -226,8 +243,11 @@ class RiskRead(BaseModel):
     probability: Decimal = Field(description="0..1 (a decimal string as given, not money)")
     impact: CanonicalAmount
     owner: str
+    raised_on: date = Field(description="the day the risk was identified")
     open: bool
     resolution: str | None
+    closed_on: date | None = Field(description="the day the risk was closed; null while open")
+    outcome: RiskOutcome | None = Field(description=f"{OUTCOME}; null while open")
 
 
 class StatusRead(BaseModel):

@@ -69,8 +69,11 @@ def project_read(p: Project, *, large: bool) -> schemas.ProjectRead:
                 probability=r.probability,
                 impact=canonical(r.impact, p.currency),
                 owner=r.owner,
+                raised_on=r.raised_on,
                 open=r.resolution is None,
                 resolution=r.resolution,
+                closed_on=r.closed_on,
+                outcome=r.outcome,
             )
             for rid, r in p.risks.items()
         ],

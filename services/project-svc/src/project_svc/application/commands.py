@@ -14,6 +14,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from pmo_shared.application.handlers import Added, Command
+from project_svc.domain.events import RiskOutcome
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
 from project_svc.domain.values import Methodology, PlannedValuePoint, Rag
@@ -119,12 +120,15 @@ class RaiseRisk(OnProject, Command[Added[Project]]):
     probability: Decimal
     impact: Decimal
     owner: str
+    raised_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class CloseRisk(OnProject, Command[Project]):
     risk_id: UUID
     resolution: str
+    outcome: RiskOutcome = "unrecorded"
+    closed_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

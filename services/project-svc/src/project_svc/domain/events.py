@@ -186,23 +186,33 @@ class MilestoneAchieved(DomainEvent):
 
 @registry.register
 class RiskRaised(DomainEvent):
-    """A risk was identified."""
+    """A risk was identified on `raised_on`."""
 
     event_type = "RiskRaised"
+    schema_version = 2
     risk_id: UUID
     title: Text
     probability: Probability
     impact: NonNegativeAmount
     owner: PersonalUserId
+    raised_on: date
+
+
+RiskOutcome = Literal["materialised", "avoided", "mitigated", "expired", "unrecorded"]
+"""How a risk ended: "materialised" = it happened; "avoided", "mitigated", "expired" = it did
+not (prevented, reduced, or its window passed); "unrecorded" = nobody said (every v1 closure)."""
 
 
 @registry.register
 class RiskClosed(DomainEvent):
-    """A risk was closed."""
+    """A risk was closed on `closed_on`, with its resolution and its outcome."""
 
     event_type = "RiskClosed"
+    schema_version = 2
     risk_id: UUID
     resolution: LongText
+    closed_on: date
+    outcome: RiskOutcome
 
 
 @registry.register
@@ -386,11 +396,35 @@ class ProjectOfficeDisbandedV1(DomainEvent):
     automatic: bool
 
 
-def _dated_when_recorded(field: str) -> DatedUpcaster:
-    """v1 → v2: the new business date is the date the event was recorded on."""
+@registry.register
+class RiskRaisedV1(DomainEvent):
+    """A risk was identified."""
+
+    model_config = _v1("RiskRaised")
+    event_type = "RiskRaised"
+    risk_id: UUID
+    title: Text
+    probability: Probability
+    impact: NonNegativeAmount
+    owner: PersonalUserId
+
+
+@registry.register
+class RiskClosedV1(DomainEvent):
+    """A risk was closed."""
+
+    model_config = _v1("RiskClosed")
+    event_type = "RiskClosed"
+    risk_id: UUID
+    resolution: LongText
+
+
+def _dated_when_recorded(field: str, defaults: JsonDict) -> DatedUpcaster:
+    """v1 → v2: the new business date is the date the event was recorded on; any other field
+    the v2 added takes its value from `defaults`."""
 
     def upcast(payload: JsonDict, recorded_on: date) -> JsonDict:
-        return {**payload, field: recorded_on.isoformat()}
+        return {**payload, **defaults, field: recorded_on.isoformat()}
 
     return upcast
 
@@ -404,8 +438,15 @@ BUSINESS_DATE_OF_V1: dict[str, str] = {
     "ProjectClosed": "effective_on",
     "ProjectOfficeEstablished": "established_on",
     "ProjectOfficeDisbanded": "disbanded_on",
+    "RiskRaised": "raised_on",
+    "RiskClosed": "closed_on",
 }
 """The field each v2 added, which its upcaster fills with the v1 event's recorded date."""
 
+V2_DEFAULTS: dict[str, JsonDict] = {"RiskClosed": {"outcome": "unrecorded"}}
+"""The other fields a v2 added, with the value its upcaster gives a v1 event: a v1 closure
+recorded no outcome."""
+
 for _event_type, _field in BUSINESS_DATE_OF_V1.items():
-    registry.dated_upcaster(_event_type, from_version=1)(_dated_when_recorded(_field))
+    _upcast = _dated_when_recorded(_field, V2_DEFAULTS.get(_event_type, {}))
+    registry.dated_upcaster(_event_type, from_version=1)(_upcast)

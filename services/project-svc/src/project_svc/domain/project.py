@@ -10,7 +10,11 @@ tenant's):
 - a lifecycle change (hold, resume, finish, cancel, close) is not dated before the change it
   follows; only the actual start may precede the approval (work often starts first);
 - a re-baseline takes effect no earlier than the baseline it replaces, and once the project has
-  started, not before the actual start.
+  started, not before the actual start;
+- a risk is raised and closed on a day not in the future, never closed before it was raised,
+  and once the project went ahead (approved, or started where work started first) neither is
+  dated before that day; a proposal carries no business date (only its record time), so the
+  risks of a project still proposed take any past date and back-dated history can be entered.
 
 Money: the currency is an ISO 4217 code with a minor unit, and every amount (budget at
 completion, planned values, costs, risk impacts) has at most that many decimal places (EUR 2,
@@ -238,27 +242,61 @@ class Project(ProjectState):
         self._not_before_start(achieved_on, "achievement date")
         self.record(ev.MilestoneAchieved(milestone_id=milestone_id, achieved_on=achieved_on))
 
-    def raise_risk(self, *, title: str, probability: Decimal, impact: Decimal, owner: str) -> UUID:
-        """Identify a risk; returns its id."""
+    def raise_risk(
+        self,
+        *,
+        title: str,
+        probability: Decimal,
+        impact: Decimal,
+        owner: str,
+        raised_on: date,
+        today: date,
+    ) -> UUID:
+        """Identify a risk on `raised_on`; returns its id."""
         self._require("raise a risk", OPEN)
         impact = self._money(impact, "risk impact")
+        self._risk_date(raised_on, today, "risk date")
         risk_id = uuid4()
         self.record(
             ev.RiskRaised(
-                risk_id=risk_id, title=title, probability=probability, impact=impact, owner=owner
+                risk_id=risk_id,
+                title=title,
+                probability=probability,
+                impact=impact,
+                owner=owner,
+                raised_on=raised_on,
             )
         )
         return risk_id
 
-    def close_risk(self, risk_id: UUID, *, resolution: str) -> None:
-        """Close an open risk with its resolution."""
+    def close_risk(
+        self,
+        risk_id: UUID,
+        *,
+        resolution: str,
+        outcome: ev.RiskOutcome = "unrecorded",
+        closed_on: date,
+        today: date,
+    ) -> None:
+        """Close an open risk on `closed_on` with its resolution and its outcome
+        ("materialised" when it happened)."""
         self._require("close a risk", NOT_CLOSED)
         risk = self.risks.get(risk_id)
         if risk is None:
             raise NotFoundError(f"risk {risk_id} not found")
         if risk.resolution is not None:
             raise RuleViolationError(f"risk {risk_id} is already closed")
-        self.record(ev.RiskClosed(risk_id=risk_id, resolution=resolution))
+        self._risk_date(closed_on, today, "risk closing date")
+        if closed_on < risk.raised_on:
+            raise InvalidValueError(
+                f"risk closing date {closed_on} is before {risk.raised_on}, when the risk was "
+                "raised"
+            )
+        self.record(
+            ev.RiskClosed(
+                risk_id=risk_id, resolution=resolution, closed_on=closed_on, outcome=outcome
+            )
+        )
 
     def submit_status_report(self, *, schedule: Rag, cost: Rag, scope: Rag, summary: str) -> UUID:
         """Rate schedule, cost and scope; returns the report id."""
@@ -313,6 +351,15 @@ class Project(ProjectState):
             raise InvalidValueError(
                 f"{what} {when} is before {self.status_since}, when the project became "
                 f"{self.status.value}"
+            )
+
+    def _risk_date(self, when: date, today: date, what: str) -> None:
+        """A risk's date is not in the future, nor before the project went ahead."""
+        not_future(when, today, what)
+        went_ahead_on = self.went_ahead_on
+        if went_ahead_on is not None and when < went_ahead_on:
+            raise InvalidValueError(
+                f"{what} {when} is before {went_ahead_on}, when the project went ahead"
             )
 
     def _milestone(self, milestone_id: UUID) -> Milestone:

@@ -39,7 +39,10 @@ class Risk:
     probability: Decimal
     impact: Decimal
     owner: str
+    raised_on: date
     resolution: str | None = None
+    closed_on: date | None = None
+    outcome: ev.RiskOutcome | None = None
 
 
 class ProjectState(Aggregate):
@@ -79,6 +82,14 @@ class ProjectState(Aggregate):
     def baseline(self) -> Baseline | None:
         """The current baseline."""
         return self.baselines[-1] if self.baselines else None
+
+    @property
+    def went_ahead_on(self) -> date | None:
+        """The day the project went ahead: its approval, or its actual start where work started
+        before the approval; None while it is only proposed."""
+        if self.approved_on is None or self.actual_start is None:
+            return self.approved_on
+        return min(self.approved_on, self.actual_start)
 
     def is_large(self, threshold: Decimal | None) -> bool:
         """Flagged large, or a budget at completion that reaches the PMO's large-project
@@ -165,11 +176,12 @@ class ProjectState(Aggregate):
 
     @applies(ev.RiskRaised)
     def _on_risk_raised(self, e: ev.RiskRaised) -> None:
-        self.risks[e.risk_id] = Risk(e.title, e.probability, e.impact, e.owner)
+        self.risks[e.risk_id] = Risk(e.title, e.probability, e.impact, e.owner, e.raised_on)
 
     @applies(ev.RiskClosed)
     def _on_risk_closed(self, e: ev.RiskClosed) -> None:
-        self.risks[e.risk_id].resolution = e.resolution
+        risk = self.risks[e.risk_id]
+        risk.resolution, risk.closed_on, risk.outcome = e.resolution, e.closed_on, e.outcome
 
     @applies(ev.StatusReportSubmitted)
     def _on_status_report_submitted(self, e: ev.StatusReportSubmitted) -> None:

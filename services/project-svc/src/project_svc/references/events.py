@@ -88,6 +88,7 @@ PASSED_OVER: dict[str, int] = {
     "ExclusiveGroupDeclared": 1,
     "ScenarioSaved": 1,
     "SelectionAdopted": 1,
+    "LessonSuggestionJudged": 1,
 }
 """Each passed-over event type with its newest published schema version."""
 

@@ -4,6 +4,7 @@ it gives is recorded as given."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,3 +129,61 @@ async def test_today_is_the_tenants_in_its_time_zone() -> None:
             c.ApproveProject(project_id=in_new_york.id, effective_on=date(2026, 6, 15)),
             by=OUTSIDER,
         )
+
+
+def _risk(project_id: Any, **dated: Any) -> c.RaiseRisk:
+    return c.RaiseRisk(
+        project_id=project_id,
+        title="Vendor late",
+        probability=Decimal("0.3"),
+        impact=Decimal(1000),
+        owner="pm-ann",
+        **dated,
+    )
+
+
+async def test_a_risk_left_undated_is_raised_and_closed_today_with_no_outcome(
+    world: World,
+) -> None:
+    project = await active(world)
+    risk = await world.run(_risk(project.id))
+    await world.run(c.CloseRisk(project_id=project.id, risk_id=risk.id, resolution="gone"))
+
+    payloads = [e.payload for e in world.events(project.id)[-2:]]
+    assert (payloads[0]["raised_on"], payloads[1]["closed_on"], payloads[1]["outcome"]) == (
+        TODAY.isoformat(),
+        TODAY.isoformat(),
+        "unrecorded",
+    )
+
+
+async def test_a_risks_days_and_outcome_given_are_recorded(world: World) -> None:
+    project = await proposed(world)
+    await world.run(baseline_command(project.id, effective_on=date(2026, 1, 1)))
+    await world.run(c.ApproveProject(project_id=project.id, effective_on=date(2026, 1, 10)))
+    risk = await world.run(_risk(project.id, raised_on=date(2026, 2, 1)))
+    with pytest.raises(InvalidValueError, match="before 2026-02-01, when the risk was raised"):
+        await world.run(
+            c.CloseRisk(
+                project_id=project.id,
+                risk_id=risk.id,
+                resolution="x",
+                closed_on=date(2026, 1, 31),
+            )
+        )
+    closed = await world.run(
+        c.CloseRisk(
+            project_id=project.id,
+            risk_id=risk.id,
+            resolution="it happened",
+            outcome="materialised",
+            closed_on=EARLIER,
+        )
+    )
+
+    held = closed.risks[risk.id]
+    assert (held.raised_on, held.closed_on, held.outcome) == (
+        date(2026, 2, 1),
+        EARLIER,
+        "materialised",
+    )

@@ -42,6 +42,14 @@ V1_PAYLOADS: dict[str, dict[str, Any]] = {
         "charter": "",
     },
     "ProjectOfficeDisbanded": {"reason": "done", "automatic": False},
+    "RiskRaised": {
+        "risk_id": str(uuid4()),
+        "title": "Vendor late",
+        "probability": "0.3",
+        "impact": "5000",
+        "owner": "pm-ann",
+    },
+    "RiskClosed": {"risk_id": str(uuid4()), "resolution": "second vendor signed"},
 }
 
 
@@ -77,6 +85,19 @@ def test_a_v1_event_takes_effect_on_the_day_it_was_recorded(event_type: str) -> 
 
     assert event.schema_version == 2
     assert getattr(event, ev.BUSINESS_DATE_OF_V1[event_type]) == date(2026, 3, 1)
+
+
+def test_a_v1_risk_closure_recorded_no_outcome() -> None:
+    envelope = _envelope("RiskClosed", datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+
+    event = ev.registry.decode_envelope(envelope)
+
+    assert event == ev.RiskClosed(
+        risk_id=V1_PAYLOADS["RiskClosed"]["risk_id"],
+        resolution="second vendor signed",
+        closed_on=date(2026, 3, 1),
+        outcome="unrecorded",
+    )
 
 
 def test_the_recorded_day_is_the_tenants_in_its_time_zone() -> None:

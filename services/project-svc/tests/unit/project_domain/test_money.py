@@ -102,9 +102,15 @@ def test_the_budget_and_planned_values_are_checked_against_the_currency() -> Non
     assert str(event["planned_values"][0]["planned_value"]) == "1"
 
 
+def _risk(project: Project, impact: Decimal) -> None:
+    project.raise_risk(
+        title="vendor", probability=D("0.5"), impact=impact, owner="x", raised_on=TODAY, today=TODAY
+    )
+
+
 def test_a_risk_impact_is_checked_against_the_currency() -> None:
     project = _active("EUR")
     with pytest.raises(AmountPrecisionError, match=r"risk impact 10\.005"):
-        project.raise_risk(title="vendor", probability=D("0.5"), impact=D("10.005"), owner="x")
-    project.raise_risk(title="vendor", probability=D("0.5"), impact=D("10"), owner="x")
+        _risk(project, D("10.005"))
+    _risk(project, D("10"))
     assert str(recorded(project)[0]["impact"]) == "10.00"

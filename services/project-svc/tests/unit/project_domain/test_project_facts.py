@@ -1,4 +1,5 @@
-"""Baselines, progress, costs, milestones, risks, status reports and lessons."""
+"""Baselines, progress, costs, milestones, status reports and lessons (risks:
+`test_project_risks`)."""
 
 from __future__ import annotations
 
@@ -109,19 +110,6 @@ def test_a_milestone_is_achieved_once() -> None:
         project.achieve_milestone(milestone, achieved_on=TODAY, today=TODAY)
     with pytest.raises(NotFoundError):
         project.achieve_milestone(uuid4(), achieved_on=TODAY, today=TODAY)
-
-
-def test_risks_are_raised_and_closed_once() -> None:
-    project = given(*ACTIVE_HISTORY)
-    risk = project.raise_risk(
-        title="Vendor late", probability=Decimal("0.3"), impact=Decimal(50000), owner="pm-ann"
-    )
-    project.close_risk(risk, resolution="second vendor signed")
-    assert project.risks[risk].resolution == "second vendor signed"
-    with pytest.raises(RuleViolationError, match="already closed"):
-        project.close_risk(risk, resolution="again")
-    with pytest.raises(NotFoundError):
-        project.close_risk(uuid4(), resolution="x")
 
 
 def test_status_report_while_underway() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 from hypothesis import given as for_all
@@ -14,7 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from pmo_shared.domain.errors import DomainError
-from project_svc.domain.events import registry
+from project_svc.domain.events import RiskOutcome, registry
 from project_svc.domain.project import Project
 from project_svc.domain.values import Rag
 
@@ -25,6 +25,7 @@ days = st.integers(min_value=0, max_value=200).map(lambda n: date(2026, 1, 1) + 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(10**9), places=2)
 words = st.text(alphabet="abcdefghij klm", min_size=1, max_size=20).filter(str.strip)
 rags = st.sampled_from(list(Rag))
+outcomes = st.sampled_from(get_args(RiskOutcome))
 
 
 def _milestone(p: Project, data: st.DataObject) -> Any:
@@ -37,7 +38,13 @@ def _milestone(p: Project, data: st.DataObject) -> Any:
 def _close_risk(p: Project, data: st.DataObject) -> Any:
     if not p.risks:
         return None
-    return p.close_risk(data.draw(st.sampled_from(sorted(p.risks))), resolution="done")
+    return p.close_risk(
+        data.draw(st.sampled_from(sorted(p.risks))),
+        resolution="done",
+        outcome=data.draw(outcomes),
+        closed_on=data.draw(days),
+        today=TODAY,
+    )
 
 
 COMMANDS = {
@@ -79,6 +86,8 @@ COMMANDS = {
         probability=d.draw(st.decimals(0, 1, places=2)),
         impact=d.draw(money),
         owner="o",
+        raised_on=d.draw(days),
+        today=TODAY,
     ),
     "close_risk": _close_risk,
     "status": lambda p, d: p.submit_status_report(

@@ -177,21 +177,37 @@ async def achieve_milestone(cmd: c.AchieveMilestone, ctx: Context) -> Project:
 
 @handles(c.RaiseRisk)
 async def raise_risk(cmd: c.RaiseRisk, ctx: Context) -> Added[Project]:
-    """Raise a risk."""
+    """Raise a risk (on today unless an earlier date is given)."""
+    when, today = cmd.raised_on or ctx.today, ctx.today
     return await project_added(
         cmd,
         ctx,
         lambda p: p.raise_risk(
-            title=cmd.title, probability=cmd.probability, impact=cmd.impact, owner=cmd.owner
+            title=cmd.title,
+            probability=cmd.probability,
+            impact=cmd.impact,
+            owner=cmd.owner,
+            raised_on=when,
+            today=today,
         ),
     )
 
 
 @handles(c.CloseRisk)
 async def close_risk(cmd: c.CloseRisk, ctx: Context) -> Project:
-    """Close a risk with its resolution."""
+    """Close a risk with its resolution and outcome (on today unless an earlier date is
+    given)."""
+    when, today = cmd.closed_on or ctx.today, ctx.today
     return await changed_project(
-        cmd, ctx, lambda p: p.close_risk(cmd.risk_id, resolution=cmd.resolution)
+        cmd,
+        ctx,
+        lambda p: p.close_risk(
+            cmd.risk_id,
+            resolution=cmd.resolution,
+            outcome=cmd.outcome,
+            closed_on=when,
+            today=today,
+        ),
     )
 
 
