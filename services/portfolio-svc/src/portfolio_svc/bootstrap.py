@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from pmo_shared.web.write_service import WriteService, create_write_service_app
 from portfolio_svc import __version__
 from portfolio_svc.adapters.rows import PostgresPortfolioRows
-from portfolio_svc.api import analyses, commands, components, routes, standards
+from portfolio_svc.api import analyses, commands, components, lesson_verdicts, routes, standards
 from portfolio_svc.application.handlers import HANDLERS
 from portfolio_svc.application.ports import PortfolioConfig
 from portfolio_svc.domain.events import registry
@@ -18,8 +18,8 @@ from portfolio_svc.settings import PortfolioSettings
 
 
 def bootstrap(settings: PortfolioSettings) -> FastAPI:
-    """The HTTP app of portfolio-svc: portfolios and the PMO's standards, and the consumer of
-    the programs and projects it knows."""
+    """The HTTP app of portfolio-svc: portfolios, the PMO's standards and its verdicts on
+    suggested lessons, and the consumer of the programs and projects it knows."""
     return create_write_service_app(
         settings,
         WriteService(
@@ -36,6 +36,7 @@ def bootstrap(settings: PortfolioSettings) -> FastAPI:
                 components.router,
                 analyses.router,
                 standards.router,
+                lesson_verdicts.router,
             ),
             background=lambda engine: (references_consumer(settings, engine),),
         ),

@@ -21,7 +21,8 @@ CATALOG = EventCatalog(
         "components scored on them, budget, role capacities, dependencies, exclusive groups, "
         "scenarios, adopted selections and decisions), in order per portfolio; and the PMO's "
         "standards of each tenant (stream type pmo_standards, one stream per tenant), each set "
-        "in force from its effective date. Money amounts are exact decimal strings in the "
+        "in force from its effective date, with the PMO's verdicts on the lessons suggested to "
+        "projects on the same stream. Money amounts are exact decimal strings in the "
         "portfolio's currency (thresholds: per currency); dates are ISO 8601."
     ),
     directory=Path(__file__).resolve().parents[2] / "events",

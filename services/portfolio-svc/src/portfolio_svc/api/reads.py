@@ -277,3 +277,17 @@ class StandardsRead(BaseModel):
 
 class StandardsHistoryRead(BaseModel):
     items: list[StandardsRead] = Field(description="every set, in the order recorded")
+
+
+class LessonVerdictRead(BaseModel):
+    version: int = Field(description="the version of the tenant's PMO stream it made (the ETag)")
+    project_id: UUID
+    lesson_id: UUID
+    useful: bool
+    note: str
+    judged_on: date
+    judged_by: str
+    replaces: date | None = Field(
+        description="the date of the verdict on the same project and lesson it replaces from "
+        "its own date (None: the first)"
+    )

@@ -236,3 +236,17 @@ class StandardsSet(Body):
         "from when the set is in force: not in the future, not before the set it replaces; "
         "defaults to today"
     )
+
+
+class LessonVerdictCreate(Body):
+    project_id: UUID = Field(description="the project the lesson was suggested for")
+    lesson_id: UUID = Field(description="the suggested lesson (of another, closed project)")
+    useful: bool = Field(
+        description="useful: the lesson ranks higher for the project; not useful: it is not "
+        "suggested for it again, and sinks for the others the more projects judge it so"
+    )
+    note: str = Field(default="", max_length=2000, description="why (may be empty)")
+    judged_on: BusinessDate | None = effective_date(
+        "the verdict's business date: not in the future, not before the verdict on the same "
+        "project and lesson it replaces; defaults to today"
+    )

@@ -1,6 +1,7 @@
-"""Portfolios and the PMO's standards to response bodies. Every amount is the canonical string
-of its currency (`pmo_shared.domain.values.canonical`); every timeline is listed by effective
-date, oldest first, so a client sees what was in force when."""
+"""Portfolios, the PMO's standards and its verdicts on suggested lessons to response bodies.
+Every amount is the canonical string of its currency (`pmo_shared.domain.values.canonical`);
+every timeline is listed by effective date, oldest first, so a client sees what was in force
+when."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from portfolio_svc.api.figures import plain, plains
 from portfolio_svc.domain import events as ev
 from portfolio_svc.domain.portfolio import Portfolio
 from portfolio_svc.domain.portfolio_state import ComponentFacts
+from portfolio_svc.domain.standards import PmoStandards, Suggestion
 from portfolio_svc.domain.standards_events import HealthBand, PmoStandardsSet
 
 
@@ -173,6 +175,23 @@ def standards_read(
         reference_class_min=s.reference_class_min,
         fiscal_year_start_month=s.fiscal_year_start_month,
         time_zone=s.time_zone,
+    )
+
+
+def verdict_read(standards: PmoStandards, suggestion: Suggestion) -> reads.LessonVerdictRead:
+    """The verdict on a suggestion recorded last, with the version of the tenant's PMO stream
+    that holds it and the date of the one it replaces."""
+    timeline = standards.verdicts[suggestion]
+    (_on, verdict), earlier = timeline.entries[-1], timeline.entries[:-1]
+    return reads.LessonVerdictRead(
+        version=standards.version,
+        project_id=verdict.project_id,
+        lesson_id=verdict.lesson_id,
+        useful=verdict.useful,
+        note=verdict.note,
+        judged_on=verdict.judged_on,
+        judged_by=verdict.judged_by,
+        replaces=earlier[-1][0] if earlier else None,
     )
 
 

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pmo_shared.application.handlers import Command
 from portfolio_svc.domain.portfolio import Portfolio
-from portfolio_svc.domain.standards import PmoStandards, StandardsInput
+from portfolio_svc.domain.standards import PmoStandards, StandardsInput, Suggestion
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,3 +140,13 @@ class AdoptSelection(OnPortfolio, Command[Portfolio]):
 class SetPmoStandards(Dated, Command[PmoStandards]):
     standards: StandardsInput
     expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class JudgeLessonSuggestion(Command[PmoStandards]):
+    """Say whether a lesson suggested for a project is useful for it, from `judged_on`."""
+
+    suggestion: Suggestion
+    useful: bool
+    note: str = ""
+    judged_on: date | None = None

@@ -1,11 +1,14 @@
 """The PMO's standards of one tenant: the aggregate that records them (`PmoStandardsSet`) and
-answers which set was in force on a business date.
+answers which set was in force on a business date; and, on the same stream, the PMO's verdicts
+on the lessons suggested to projects (`LessonSuggestionJudged`), each in force from its date.
 
 Rules (each refusal a 422 naming the field): amber at most green on each index; amounts at the
 currency's minor unit; size classes of a currency named uniquely, with strictly rising upper
 bounds and only the last one unbounded; a time zone the IANA database knows; a set never dated
 before the one it replaces (`BackdatedFactError`), so an earlier date's answer never changes.
-Who may set them (the PMO) is the application's check.
+A verdict: a note of at most 2000 characters, never dated before the verdict on the same
+(project, lesson) it replaces (`BackdatedFactError`). A verdict may come before any set: the
+standards are then still none. Who may do either (the PMO) is the application's check.
 """
 
 from __future__ import annotations
@@ -26,10 +29,22 @@ from portfolio_svc.domain.standards_events import (
     PMO_STANDARDS,
     Gate,
     HealthBand,
+    LessonSuggestionJudged,
     PmoStandardsSet,
     SizeClass,
     standards_id,
 )
+
+NOTE_MAX = 2000
+"""The longest note a verdict on a suggested lesson may carry."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A lesson suggested for a project: what a verdict is on."""
+
+    project_id: UUID
+    lesson_id: UUID
 
 
 @dataclass(frozen=True)
@@ -50,13 +65,15 @@ class StandardsInput:
 
 
 class PmoStandards(Aggregate):
-    """A tenant's standards: every set by its effective date."""
+    """A tenant's standards: every set by its effective date; and the PMO's verdicts on
+    suggested lessons, by suggestion and date."""
 
     stream_type = PMO_STANDARDS
 
     def __init__(self, aggregate_id: UUID) -> None:
         super().__init__(aggregate_id)
         self.sets: Timeline[PmoStandardsSet] = Timeline()
+        self.verdicts: dict[Suggestion, Timeline[LessonSuggestionJudged]] = {}
 
     @classmethod
     def of_tenant(cls, tenant: str) -> PmoStandards:
@@ -104,6 +121,38 @@ class PmoStandards(Aggregate):
             )
         )
 
+    def judge(self, suggestion: Suggestion, *, useful: bool, note: str, on: date, by: str) -> None:
+        """Record whether a suggested lesson is useful for the project, from `on`: it replaces
+        the verdict on the same suggestion from that date."""
+        if len(note) > NOTE_MAX:
+            raise InvalidValueError(f"note: at most {NOTE_MAX} characters")
+        earlier = self.verdicts.get(suggestion)
+        last = earlier.last_on if earlier is not None else None
+        if last is not None and on < last:
+            raise BackdatedFactError(
+                what="a verdict on a suggested lesson", on=on.isoformat(), earliest=last.isoformat()
+            )
+        self.record(
+            LessonSuggestionJudged(
+                project_id=suggestion.project_id,
+                lesson_id=suggestion.lesson_id,
+                useful=useful,
+                note=note,
+                judged_on=on,
+                judged_by=by,
+            )
+        )
+
+    def verdict_on(self, suggestion: Suggestion, as_of: date) -> LessonSuggestionJudged | None:
+        """The verdict on a suggestion in force on `as_of` (None: none yet)."""
+        timeline = self.verdicts.get(suggestion)
+        return timeline.at(as_of) if timeline is not None else None
+
+    def latest_verdict(self, suggestion: Suggestion) -> LessonSuggestionJudged | None:
+        """The verdict on a suggestion recorded last (None: none)."""
+        timeline = self.verdicts.get(suggestion)
+        return timeline.entries[-1][1] if timeline is not None and timeline.entries else None
+
     def in_force(self, as_of: date) -> PmoStandardsSet:
         """The set in force on `as_of` (409 when none yet)."""
         found = self.sets.at(as_of)
@@ -114,6 +163,11 @@ class PmoStandards(Aggregate):
     @applies(PmoStandardsSet)
     def _on_set(self, e: PmoStandardsSet) -> None:
         self.sets.add(e.effective_on, e)
+
+    @applies(LessonSuggestionJudged)
+    def _on_judged(self, e: LessonSuggestionJudged) -> None:
+        suggestion = Suggestion(e.project_id, e.lesson_id)
+        self.verdicts.setdefault(suggestion, Timeline()).add(e.judged_on, e)
 
 
 def _amounts(raw: Mapping[str, Decimal], field: str) -> dict[str, Decimal]:

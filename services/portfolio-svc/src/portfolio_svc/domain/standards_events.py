@@ -1,6 +1,6 @@
-"""The PMO's standards for a tenant, as events (stream type `pmo_standards`, one stream per
-tenant whose id is `standards_id(tenant)`, published on `pmo.portfolio.events` like every
-portfolio-svc event, Kafka key = that id).
+"""The PMO's standards for a tenant, and its verdicts on the lessons suggested to projects, as
+events (stream type `pmo_standards`, one stream per tenant whose id is `standards_id(tenant)`,
+published on `pmo.portfolio.events` like every portfolio-svc event, Kafka key = that id).
 
 A change of the standards is a whole new set, in force from its `effective_on` (never before the
 set it replaces): a consumer keeps every set by date, and the standards in force on a business
@@ -11,13 +11,22 @@ Monetary thresholds are per currency (ISO 4217 code -> amount in that currency):
 that is not listed has no such threshold (for the large-project threshold: only the flag makes
 a project of that currency large; for the approval threshold: no portfolio decision is needed).
 
+A verdict on a suggested lesson (`LessonSuggestionJudged`) says whether a lesson of a closed
+project that reporting-svc suggested for a project was useful for it, from `judged_on` (a
+business date): a later verdict on the same (project, lesson) replaces the earlier one from its
+own date (never dated before it). The stream may begin with a verdict, before any standards set:
+until a set is in force the consumers keep their defaults all the same.
+
 Consumers (tolerant readers; contract tests check the fields they read):
 - project-svc: `large_project_threshold` (large = flagged or BAC >= it), the
   `portfolio_approval_threshold` (approval of a project whose BAC reaches it needs a portfolio
   "approve" decision on it), `required_gates`, `time_zone`.
 - reporting-svc: `spi` and `cpi` health bands at the status date, `reporting_cadence_days`,
   `size_classes`, `benchmark_min_group`, `reference_class_min`, `fiscal_year_start_month`,
-  `time_zone`.
+  `time_zone`; every field of `LessonSuggestionJudged` (the suggestions' ranking).
+- project-svc passes over `LessonSuggestionJudged`.
+
+Personal data: `judged_by` is a `PersonalUserId` (docs/personal-data.md).
 """
 
 from __future__ import annotations
@@ -31,7 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pmo_shared.domain.events import DomainEvent
 from pmo_shared.domain.values import CurrencyCode, NonNegativeAmount
-from portfolio_svc.domain.events import Code, registry
+from pmo_shared.privacy.fields import PersonalUserId
+from portfolio_svc.domain.events import Code, Rationale, registry
 
 PMO_STANDARDS = "pmo_standards"
 
@@ -92,3 +102,18 @@ class PmoStandardsSet(DomainEvent):
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     time_zone: str = Field(min_length=1, max_length=64)
     effective_on: date
+
+
+@registry.register
+class LessonSuggestionJudged(DomainEvent):
+    """The PMO judged whether lesson `lesson_id` (of another, closed project), suggested for
+    project `project_id`, is useful for it, with a note (may be empty), from `judged_on`; a
+    later verdict on the same project and lesson replaces it from its own date."""
+
+    event_type = "LessonSuggestionJudged"
+    project_id: UUID
+    lesson_id: UUID
+    useful: bool
+    note: Rationale
+    judged_on: date
+    judged_by: PersonalUserId
