@@ -68,12 +68,13 @@ def test_the_nested_readers_are_checked_too() -> None:
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_reporting_reads_every_personal_field_it_stores_as_sealed(source: str) -> None:
-    """The personal fields reporting keeps (the manager, who decided, who adopted a selection)
-    are all published sealed, and reporting reads every one."""
+    """The personal fields reporting keeps (the manager, who decided, who adopted a selection,
+    who judged a suggested lesson) are all published sealed, and reporting reads every one."""
     personal = {
         ("PortfolioCreated", "manager"),
         ("DecisionRecorded", "decided_by"),
         ("SelectionAdopted", "adopted_by"),
+        ("LessonSuggestionJudged", "judged_by"),
     }
     assert personal_reads(READERS, SOURCES[source]) == personal
 

@@ -10,9 +10,15 @@ from pmo_shared.web.app import create_service_app
 from pmo_shared.web.health import ReadinessCheck
 from reporting_svc import __version__
 from reporting_svc.api import datasubjects, portfolios, programs, projections, reports
+from reporting_svc.api import evaluation as evaluation_api
+from reporting_svc.api import lessons as lessons_api
+from reporting_svc.api import scorecards as scorecards_api
+from reporting_svc.application.evaluation import EvaluationService
+from reporting_svc.application.lessons import LessonSuggestionService
 from reporting_svc.application.portfolios import PortfolioReportService
 from reporting_svc.application.programs import ProgramReportService
 from reporting_svc.application.reports import ReportService
+from reporting_svc.application.scorecards import ScorecardService
 from reporting_svc.application.supervisor import ProjectionSupervisor
 from reporting_svc.domain.health import HealthThresholds
 from reporting_svc.settings import ReportingSettings
@@ -35,6 +41,9 @@ def bootstrap(settings: ReportingSettings) -> FastAPI:
             portfolios.router,
             projections.router,
             datasubjects.router,
+            evaluation_api.router,
+            lessons_api.router,
+            scorecards_api.router,
         ],
         readiness=[ReadinessCheck("projections", supervisor.check_ready)],
         background=[supervisor.run],
@@ -50,4 +59,7 @@ def bootstrap(settings: ReportingSettings) -> FastAPI:
     )
     app.state.programs = ProgramReportService(supervisor, reports=app.state.reports)
     app.state.portfolios = PortfolioReportService(supervisor, reports=app.state.reports)
+    app.state.evaluation = EvaluationService(reports=app.state.reports)
+    app.state.lessons = LessonSuggestionService(reports=app.state.reports)
+    app.state.scorecards = ScorecardService(supervisor, reports=app.state.reports)
     return app

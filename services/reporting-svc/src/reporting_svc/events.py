@@ -3,9 +3,9 @@ schemas (services/project-svc/events/schemas): only the fields reporting uses, u
 ignored, so project-svc can add optional fields without breaking reporting. A contract test
 checks every field here against the committed producer schemas.
 
-The versions that added a business date (`effective_on`, `established_on`, `disbanded_on`)
-are read with it optional: a v1 event has none, and the read model then takes the day it was
-recorded on, in the tenant's time zone (`readmodel.queries`).
+The versions that added a business date (`effective_on`, `established_on`, `disbanded_on`,
+`raised_on`, `closed_on`) are read with it optional: a v1 event has none, and the read model
+then takes the day it was recorded on, in the tenant's time zone (`readmodel.queries`).
 
 Personal fields (`manager`, `sponsor`, `owner`, `lead`, `user_id`) are `Personal`: the sealed
 value project-svc publishes (`SealedValue`: the pseudonym, the key id, the ciphertext), or a
@@ -59,6 +59,7 @@ class ProjectProposed(ProjectEvent):
     methodology: str
     currency: str
     flagged_large: bool
+    description: str = ""
 
 
 @registry.register
@@ -177,7 +178,7 @@ class MilestoneAchieved(ProjectEvent):
 
 
 @registry.register
-class RiskRaised(ProjectEvent):
+class RiskRaisedV1(ProjectEvent):
     event_type = "RiskRaised"
     risk_id: UUID
     title: str
@@ -187,9 +188,25 @@ class RiskRaised(ProjectEvent):
 
 
 @registry.register
-class RiskClosed(ProjectEvent):
+class RiskRaised(RiskRaisedV1):
+    schema_version = 2
+    raised_on: date | None = None
+
+
+@registry.register
+class RiskClosedV1(ProjectEvent):
     event_type = "RiskClosed"
     risk_id: UUID
+
+
+@registry.register
+class RiskClosed(RiskClosedV1):
+    """`outcome` is read as text (a value project-svc adds later never breaks reporting);
+    a v1 closure recorded none: "unrecorded", as project-svc's own upcaster says."""
+
+    schema_version = 2
+    closed_on: date | None = None
+    outcome: str = "unrecorded"
 
 
 @registry.register
@@ -284,6 +301,8 @@ UNDATED: tuple[str, ...] = (
     "ProjectClosed",
     "ProjectOfficeEstablished",
     "ProjectOfficeDisbanded",
+    "RiskRaised",
+    "RiskClosed",
 )
 """The event types whose v1 had no business date: upcast by `undated`."""
 

@@ -6,11 +6,12 @@ against the producer's schemas (`tests/contracts/test_reporting_reads_portfolio_
 
 Two stream types share the topic: a portfolio's (`portfolio`: its objectives' weights, its
 components with their costs, scores and decisions, its budget, its adopted selections) and the
-PMO's standards of a tenant (`pmo_standards`, one stream per tenant: `PmoStandardsSet`, each set
-in force from its `effective_on`). Every fact carries its business date. Personal fields
-(`manager`, `decided_by`, `adopted_by`) are `Personal`, kept sealed and opened per request with
-portfolio-svc's keys. Enumerations (a component's `kind`, a `decision`) are read as text, so a
-new value never breaks reporting.
+PMO's of a tenant (`pmo_standards`, one stream per tenant: `PmoStandardsSet`, each set in force
+from its `effective_on`; `LessonSuggestionJudged`, the PMO's verdict on a lesson suggested for a
+project, in force from its `judged_on`). Every fact carries its business date. Personal fields
+(`manager`, `decided_by`, `adopted_by`, `judged_by`) are `Personal`, kept sealed and opened per
+request with portfolio-svc's keys. Enumerations (a component's `kind`, a `decision`) are read as
+text, so a new value never breaks reporting.
 
 Every event type on the topic is known here, including those reporting passes over (capacities,
 dependencies, exclusive groups, scenarios): the consumer dead-letters an event its registry does
@@ -73,6 +74,20 @@ class PmoStandardsSet(PortfolioEvent):
     fiscal_year_start_month: int = 1
     time_zone: str
     effective_on: date
+
+
+@registry.register
+class LessonSuggestionJudged(PortfolioEvent):
+    """The PMO's verdict on lesson `lesson_id` suggested for project `project_id`: useful or
+    not, from `judged_on` (a later verdict on the pair replaces it from its own date)."""
+
+    event_type = "LessonSuggestionJudged"
+    project_id: UUID
+    lesson_id: UUID
+    useful: bool
+    note: str = ""
+    judged_on: date
+    judged_by: Personal
 
 
 # --- portfolios -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ sealing existed), beside its pseudonym (`*_ref`, NULL for a plain value): `readm
 from __future__ import annotations
 
 from pmo_shared.eventstore.ddl import CONSUMER_DDL
+from reporting_svc.readmodel.lesson_ddl import LESSON_CONTENT_TABLES, LESSON_TABLES
 from reporting_svc.readmodel.portfolio_ddl import PORTFOLIO_CONTENT_TABLES, PORTFOLIO_TABLES
 from reporting_svc.readmodel.program_ddl import PROGRAM_CONTENT_TABLES, PROGRAM_TABLES
 from reporting_svc.readmodel.standards import STANDARDS_CONTENT_TABLES, STANDARDS_TABLES
@@ -23,6 +24,7 @@ TABLES: tuple[str, ...] = (
         tenant_id     text NOT NULL,
         code          text NOT NULL,
         name          text NOT NULL,
+        description   text NOT NULL DEFAULT '',
         manager       jsonb NOT NULL,
         manager_ref   uuid,
         sponsor       jsonb NOT NULL,
@@ -105,7 +107,10 @@ TABLES: tuple[str, ...] = (
         owner       jsonb NOT NULL,
         owner_ref   uuid,
         raised_at   timestamptz NOT NULL,
-        closed_at   timestamptz
+        closed_at   timestamptz,
+        raised_on   date,
+        closed_on   date,
+        outcome     text
     )
     """,
     "CREATE INDEX risks_project_idx ON risks (project_id)",
@@ -207,6 +212,7 @@ CONTENT_TABLES: dict[str, str] = {
     **PROGRAM_CONTENT_TABLES,
     **PORTFOLIO_CONTENT_TABLES,
     **STANDARDS_CONTENT_TABLES,
+    **LESSON_CONTENT_TABLES,
 }
 
 
@@ -221,4 +227,5 @@ def generation_ddl(schema: str) -> list[str]:
         *PROGRAM_TABLES,
         *PORTFOLIO_TABLES,
         *STANDARDS_TABLES,
+        *LESSON_TABLES,
     ]

@@ -2,10 +2,11 @@
 
 Every personal column (`projects.manager`, `projects.sponsor`, `risks.owner`, `offices.lead`,
 `office_staff.user_id`; `programs.manager`, `programs.sponsor`, `program_status.activated_by`,
-`program_resources.person`, `program_benefits.owner`) is jsonb holding the sealed value as its
-producer published it (`{"subject_ref", "key_id", "ciphertext"}`), and beside it a pseudonym
-column (`manager_ref`, `sponsor_ref`, `owner_ref`, `lead_ref`, `user_ref`, `activated_by_ref`,
-`person_ref`: the sealed value's `subject_ref`) that the filters and the data-subject counts
+`program_resources.person`, `program_benefits.owner`; every one `PERSONAL_COLUMNS` lists, down
+to `lesson_feedback.judged_by`) is jsonb holding the sealed value as its producer published it
+(`{"subject_ref", "key_id", "ciphertext"}`), and beside it a pseudonym column (`manager_ref`,
+`sponsor_ref`, `owner_ref`, `lead_ref`, `user_ref`, `activated_by_ref`, `person_ref`,
+`judged_by_ref`: the sealed value's `subject_ref`) that the filters and the data-subject counts
 use. No table of any generation holds a user id from a
 sealed event: the reports open the values per request with the producer's keys
 (`pmo_shared.privacy.remote`), so an erasure shows as `[erased]` at once, in every generation
@@ -100,6 +101,7 @@ PERSONAL_COLUMNS: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("portfolios", "manager", "manager_ref", "tenant_id = :tenant"),
     ("portfolio_decisions", "decided_by", "decided_by_ref", _IN_PORTFOLIOS),
     ("portfolio_selections", "adopted_by", "adopted_by_ref", _IN_PORTFOLIOS),
+    ("lesson_feedback", "judged_by", "judged_by_ref", "tenant_id = :tenant"),
 )
 
 

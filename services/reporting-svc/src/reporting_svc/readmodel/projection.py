@@ -4,8 +4,9 @@ once).
 
 One table maps each event type to its handler (`projects` for project events, `offices` for Project
 Office events, `programs` for program events, `portfolios` for portfolio events, `standards` for
-the PMO's standards); a handler returns the writes its event makes. Writes are buffered per batch
-and flushed in bulk (one executemany per statement). That is safe because every statement is
+the PMO's standards, `lessons` for the PMO's verdicts on suggested lessons); a handler returns
+the writes its event makes. Writes are buffered per batch and flushed in bulk (one executemany
+per statement). That is safe because every statement is
 either an insert of a fact keyed by its own id, or an update that is monotonic in the stream
 version or applies once; so running all inserts before all updates gives the same tables as
 applying events one by one.
@@ -29,7 +30,7 @@ from pmo_shared.messaging.topics import (
 from reporting_svc import events as ev
 from reporting_svc import portfolio_events as fev
 from reporting_svc import program_events as pev
-from reporting_svc.readmodel import offices, portfolios, programs, projects, standards
+from reporting_svc.readmodel import lessons, offices, portfolios, programs, projects, standards
 from reporting_svc.readmodel.rows import Rows
 
 PROJECTION_NAME = "project-reports"
@@ -110,6 +111,7 @@ HANDLERS: dict[type[DomainEvent], Handler] = dict(
         _on(fev.DecisionRecorded, portfolios.decision_recorded),
         _on(fev.SelectionAdopted, portfolios.selection_adopted),
         _on(fev.PmoStandardsSet, standards.standards_set),
+        _on(fev.LessonSuggestionJudged, lessons.suggestion_judged),
     ]
 )
 
@@ -149,6 +151,7 @@ _ORDER: tuple[BulkStatement, ...] = (
     *programs.INSERTS,
     *portfolios.INSERTS,
     standards.INSERT_STANDARDS,
+    lessons.INSERT_FEEDBACK,
     projects.UPDATE_STATUS,
     projects.UPDATE_ACHIEVED,
     projects.UPDATE_RISK_CLOSED,

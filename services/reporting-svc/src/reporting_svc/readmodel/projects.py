@@ -19,9 +19,10 @@ from reporting_svc.readmodel import personal
 from reporting_svc.readmodel.rows import Rows
 
 INSERT_PROJECT = BulkStatement(
-    """INSERT INTO projects (project_id, tenant_id, code, name, manager, manager_ref, sponsor,
-       sponsor_ref, methodology, currency, flagged_large, status, version, proposed_at)
-       VALUES (:id, :tenant, :code, :name, CAST(:manager AS jsonb), :manager_ref,
+    """INSERT INTO projects (project_id, tenant_id, code, name, description, manager,
+       manager_ref, sponsor, sponsor_ref, methodology, currency, flagged_large, status, version,
+       proposed_at)
+       VALUES (:id, :tenant, :code, :name, :description, CAST(:manager AS jsonb), :manager_ref,
        CAST(:sponsor AS jsonb), :sponsor_ref, :methodology, :currency, :flagged_large,
        'proposed', :v, :at) ON CONFLICT DO NOTHING"""
 )
@@ -49,8 +50,8 @@ INSERT_MILESTONE = BulkStatement(
 )
 INSERT_RISK = BulkStatement(
     """INSERT INTO risks (risk_id, project_id, title, probability, impact, owner, owner_ref,
-       raised_at) VALUES (:rid, :id, :title, :probability, :impact, CAST(:owner AS jsonb),
-       :owner_ref, :at) ON CONFLICT DO NOTHING"""
+       raised_at, raised_on) VALUES (:rid, :id, :title, :probability, :impact,
+       CAST(:owner AS jsonb), :owner_ref, :at, :on) ON CONFLICT DO NOTHING"""
 )
 INSERT_STATUS_REPORT = BulkStatement(
     """INSERT INTO status_reports (report_id, project_id, schedule, cost, scope, summary,
@@ -73,7 +74,8 @@ UPDATE_ACHIEVED = BulkStatement(
        WHERE milestone_id = :mid AND achieved_on IS NULL"""
 )
 UPDATE_RISK_CLOSED = BulkStatement(
-    "UPDATE risks SET closed_at = :at WHERE risk_id = :rid AND closed_at IS NULL"
+    """UPDATE risks SET closed_at = :at, closed_on = :on, outcome = :outcome
+       WHERE risk_id = :rid AND closed_at IS NULL"""
 )
 
 
@@ -87,6 +89,7 @@ def proposed(env: EventEnvelope, e: ev.ProjectProposed) -> Rows:
         "tenant": env.tenant_id,
         "code": e.code,
         "name": e.name,
+        "description": e.description,
         "manager": personal.column(e.manager),
         "manager_ref": personal.pseudonym(e.manager),
         "sponsor": personal.column(e.sponsor),
@@ -210,13 +213,19 @@ def risk_raised(env: EventEnvelope, e: ev.RiskRaised) -> Rows:
                 "impact": e.impact,
                 "owner": personal.column(e.owner),
                 "owner_ref": personal.pseudonym(e.owner),
+                "on": e.raised_on,
             },
         )
     ]
 
 
 def risk_closed(env: EventEnvelope, e: ev.RiskClosed) -> Rows:
-    return [(UPDATE_RISK_CLOSED, {**_common(env), "rid": e.risk_id})]
+    return [
+        (
+            UPDATE_RISK_CLOSED,
+            {**_common(env), "rid": e.risk_id, "on": e.closed_on, "outcome": e.outcome},
+        )
+    ]
 
 
 def status_report_submitted(env: EventEnvelope, e: ev.StatusReportSubmitted) -> Rows:

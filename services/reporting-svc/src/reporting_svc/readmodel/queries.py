@@ -4,8 +4,9 @@ project come back aggregated as JSON (numbers as text, so money stays exact).
 A report has two time axes (`Cutoff`): business time, the status date `day` (a fact counts
 when its business date is on or before it), and record time, `known_at` (a fact counts when it
 was recorded by then). A fact without a business date of its own (a v1 lifecycle event, a
-risk, a staff change, a published report) takes effect on the day it was recorded, in the
-tenant's time zone: `recorded_day` below.
+v1 risk, a staff change, a published report) takes effect on the day it was recorded, in the
+tenant's time zone: `recorded_day` below. A risk's dates are its own since RiskRaised and
+RiskClosed v2 (`raised_on`, `closed_on`); a v1 risk's are the days it was recorded on.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def business_day(date_column: str, recorded_column: str) -> str:
 
 _STATUS_ON = business_day("s.effective_on", "s.occurred_at")
 _BASELINE_ON = business_day("b.effective_on", "b.occurred_at")
-_RAISED_ON, _CLOSED_ON = recorded_day("r.raised_at"), recorded_day("r.closed_at")
+_RAISED_ON = business_day("r.raised_on", "r.raised_at")
+_CLOSED_ON = business_day("r.closed_on", "r.closed_at")
 
 # The status at the day: the last change (in stream order) known and in effect by then;
 # "proposed" before any. The baseline in force: the latest one effective on or before the day,
@@ -221,3 +223,92 @@ async def lesson_categories(conn: AsyncConnection, *, tenant_id: str) -> dict[st
         {"t": tenant_id},
     )
     return {row[0]: int(row[1]) for row in rows}
+
+
+# --- the closure scorecard ------------------------------------------------------------------
+
+_CLOSED_AS = "('completed', 'cancelled')"
+
+# A project's facts for its scorecard, as known at `known` and in effect by `day`: the status
+# then; its closing (the first completion or cancellation in effect by then: its status and
+# business date, the actual finish or the cancellation's effective date); its actual start (the
+# first day it was active); every baseline recorded (the domain picks those in force on the
+# evaluation date); progress and costs dated by the day; every milestone and risk recorded (a
+# milestone has no day it was added on; an achievement, a closing counts when recorded); the
+# lessons recorded for it by the day; the programs it was a member of (its memberships, each
+# with the day it ended when known to have: the domain picks those on the evaluation date).
+_SCORECARD_FACTS = f"""
+SELECT p.project_id, p.code, p.name, p.currency, p.methodology,
+  coalesce((SELECT s.status FROM project_status s WHERE s.project_id = p.project_id
+     AND s.status <> 'proposed' AND s.occurred_at <= :known AND {_STATUS_ON} <= :day
+     ORDER BY s.version DESC LIMIT 1), 'proposed') AS status,
+  (SELECT json_build_array(s.status, {_STATUS_ON}) FROM project_status s
+     WHERE s.project_id = p.project_id AND s.status IN {_CLOSED_AS}
+     AND s.occurred_at <= :known AND {_STATUS_ON} <= :day
+     ORDER BY s.version LIMIT 1) AS closing,
+  (SELECT min({_STATUS_ON}) FROM project_status s WHERE s.project_id = p.project_id
+     AND s.status = 'active' AND s.occurred_at <= :known AND {_STATUS_ON} <= :day)
+     AS actual_start,
+  (SELECT coalesce(json_agg(json_build_object('number', b.number,
+          'bac', b.budget_at_completion::text, 'start', b.planned_start,
+          'finish', b.planned_finish, 'points', b.planned_values, 'effective_on', {_BASELINE_ON})
+          ORDER BY b.number), '[]')
+     FROM baselines b WHERE b.project_id = p.project_id AND b.occurred_at <= :known)
+     AS baselines,
+  (SELECT coalesce(json_agg(json_build_array(g.as_of, g.percent_complete::text)
+          ORDER BY g.version), '[]') FROM progress g
+     WHERE g.project_id = p.project_id AND g.occurred_at <= :known AND g.as_of <= :day)
+     AS progress,
+  (SELECT coalesce(json_agg(json_build_array(c.incurred_on, c.amount::text)), '[]') FROM costs c
+     WHERE c.project_id = p.project_id AND c.occurred_at <= :known AND c.incurred_on <= :day)
+     AS costs,
+  (SELECT coalesce(json_agg(json_build_array(m.due_date,
+          CASE WHEN m.achieved_at <= :known THEN m.achieved_on END)
+          ORDER BY m.due_date, m.milestone_id), '[]')
+     FROM milestones m WHERE m.project_id = p.project_id AND m.added_at <= :known)
+     AS milestones,
+  (SELECT coalesce(json_agg(json_build_array({_RAISED_ON},
+          CASE WHEN r.closed_at <= :known THEN {_CLOSED_ON} END,
+          CASE WHEN r.closed_at <= :known THEN coalesce(r.outcome, 'unrecorded') END)
+          ORDER BY r.raised_at, r.risk_id), '[]')
+     FROM risks r WHERE r.project_id = p.project_id AND r.raised_at <= :known) AS risks,
+  (SELECT count(*) FROM lessons l WHERE l.project_id = p.project_id
+     AND l.occurred_at <= :known AND {recorded_day("l.occurred_at")} <= :day) AS lessons,
+  (SELECT coalesce(json_agg(json_build_array(m.program_id, m.joined_on,
+          CASE WHEN m.left_at <= :known THEN m.left_on END)
+          ORDER BY m.joined_on, m.program_id), '[]')
+     FROM program_members m WHERE m.project_id = p.project_id AND m.joined_at <= :known)
+     AS memberships
+FROM projects p
+WHERE p.tenant_id = :tenant AND p.proposed_at <= :known
+"""  # noqa: S608 - built from the constant fragments above, never from input
+
+
+async def scorecard_facts(
+    conn: AsyncConnection,
+    *,
+    tenant_id: str,
+    cutoff: Cutoff,
+    project_id: UUID | None = None,
+    closed: bool | None = None,
+    after: tuple[str, UUID] | None = None,
+    limit: int | None = None,
+) -> Sequence[Any]:
+    """The scorecard facts of one project (or of the tenant's projects: only those closed by
+    the day, or only those not, when `closed` says; by code, after the `(code, id)` of `after`,
+    at most `limit`) as of the cut-off. A project known by then is always there."""
+    sql = f"SELECT * FROM ({_SCORECARD_FACTS}) f WHERE true"  # noqa: S608 - constant
+    params: dict[str, Any] = {"tenant": tenant_id, **cutoff.params()}
+    if project_id is not None:
+        sql += " AND f.project_id = :project_id"
+        params["project_id"] = project_id
+    if closed is not None:
+        sql += " AND f.closing IS NOT NULL" if closed else " AND f.closing IS NULL"
+    if after is not None:
+        sql += " AND (f.code, f.project_id) > (:after_code, :after_id)"
+        params["after_code"], params["after_id"] = after
+    sql += " ORDER BY f.code, f.project_id"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return (await conn.execute(text(sql), params)).all()
