@@ -346,7 +346,7 @@ put "$PORTFOLIO_URL/v1/pmo/standards" '{"spi":{"green":"0.95","amber":"0.80"},"c
 show 'in force from {d[effective_on]}: SPI green {d[spi][green]} amber {d[spi][amber]}, large from {d[large_project_threshold][EUR]} EUR, portfolio approval from {d[portfolio_approval_threshold][EUR]} EUR'
 
 say "two candidate projects: a CRM (BAC 2.5 M: above the approval threshold) and a data warehouse"
-post "$P" '{"code":"CRM-'"$CODE_SUFFIX"'","name":"Customer platform","manager":"dev-user","sponsor":"cfo","methodology":"agile","currency":"EUR"}'
+post "$P" '{"code":"CRM-'"$CODE_SUFFIX"'","name":"Customer platform","description":"Replace the sales CRM: customer accounts, quotes, the e-mail integration, and a migration of the legacy customer records","manager":"dev-user","sponsor":"cfo","methodology":"agile","currency":"EUR"}'
 CRM="$(fields project_id)"
 post "$P/$CRM/baseline" '{"budget_at_completion":"2500000","planned_start":"2027-01-04","planned_finish":"2027-12-17"}'
 show 'CRM large: {d[large]} (BAC {d[baseline][budget_at_completion]}, not flagged)'
@@ -482,3 +482,101 @@ for chart in bubble frontier; do
     || fail "GET $R/portfolios/$PF/$chart.svg failed"
   echo "portfolio $chart chart: $FILE ($(wc -c <"$FILE") bytes)"
 done
+
+# ---- the PMO learns from finished projects --------------------------------------------------
+
+as_user "$TOKEN"
+say "history from a spreadsheet: pmoctl import (back-dated, through project-svc's commands; a re-run sends nothing)"
+# The importer mints a proposer's and an approver's token from the stack's JWT secret (loaded
+# from the env file above); it prints a progress bar per project, then a summary.
+JWT_SECRET="$JWT_SECRET" "$VENV/bin/pmoctl" import deploy/local/history-sample.csv \
+  --tenant demo --url "$PROJECT_URL" | tail -n 1 || fail "pmoctl import failed"
+
+say "reporting-svc: closure scorecards of the finished projects"
+# Wait (at most 20 s) until reporting knows the 15 imported projects as closed.
+HISTORY='("-2019", "-2020", "-2021", "-2022", "-2023", "-2024", "-2025")'
+for _ in $(seq 1 400); do
+  request GET "$R/pmo/scorecards?status=closed&limit=200"
+  [[ "$CODE" == 200 ]] && python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if sum(1 for s in d["items"] if s["code"].endswith('"$HISTORY"')) >= 15 else 1)' "$BODY" && break
+  sleep 0.05
+done
+[[ "$CODE" == 200 ]] || fail "GET $R/pmo/scorecards answered $CODE: $BODY"
+python3 - "$BODY" "$HISTORY" <<'PY'
+import ast, json, sys
+d = json.loads(sys.argv[1])
+history = ast.literal_eval(sys.argv[2])
+row = "{:<10} {:<10} {:<9} {:>6} {:>6} {:>9} {:>6} {:>4} {:>9} {:>7}".format
+print(row("", "closed on", "as", "SPI", "CPI", "cost var", "slip", "rebl", "risks r/m", "lessons"))
+for s in sorted(d["items"], key=lambda s: s["code"]):
+    if not s["code"].endswith(history):
+        continue
+    p, c, t, r = s["performance"], s["cost"], s["schedule"], s["risks"]
+    print(row(s["code"], s["closed_on"], s["closed_as"], p["spi"] or "-", p["cpi"] or "-",
+              f"{c['variance_pct_vs_first']}%", f"{t['slip_days_vs_first']}d", s["rebaselines"],
+              f"{r['raised']}/{r['materialised']}", s["lessons"]))
+PY
+
+say "PMO benchmarks by methodology (cost overrun and slip against the first baseline)"
+get "$R/pmo/benchmarks?group_by=methodology"
+python3 - "$BODY" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+print(f"{d['closed_count']} closed projects; percentiles: {d['percentile_method']}")
+row = "{:<10} {:>3} {:>12} {:>12} {:>9} {:>9} {:>10}".format
+print(row("", "n", "overrun p50", "overrun p80", "slip p50", "slip p80", "cancelled"))
+for g in d["groups"]:
+    c, o, s = g["completed"], g["completed"]["cost_overrun_pct"], g["completed"]["schedule_slip_days"]
+    mark = "  (below the minimum group size)" if g["below_minimum"] else ""
+    print(row(g["label"], c["count"], f"{o['median']}%", f"{o['p80']}%", f"{s['median']}d",
+              f"{s['p80']}d", g["cancelled"]["count"]) + mark)
+PY
+BOXPLOT=".data/$PROFILE/benchmarks.svg"
+curl -sf "${HEADERS[@]}" "$R/pmo/benchmarks.svg?group_by=methodology" -o "$BOXPLOT" \
+  || fail "GET $R/pmo/benchmarks.svg failed"
+echo "box plot: $BOXPLOT ($(wc -c <"$BOXPLOT") bytes)"
+
+say "a reference-class forecast for the CRM from the organisation's own history, beside EVM"
+get "$R/projects/$CRM/forecast"
+python3 - "$BODY" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+c, f, e = d["reference_class"], d["reference_class_forecast"], d["evm_forecast"]
+used = f"{c['methodology']} projects of size class {c['size_class']}"
+if c["fallback"]:
+    used = (f"size class {c['size_class']} alone (fewer than {c['minimum']} {c['methodology']} "
+            f"{c['size_class']} projects)")
+small = f", below the minimum of {c['minimum']}" if c["below_minimum"] else ""
+print(f"reference class: {used}: {c['size']} closed projects{small}")
+if f:
+    print(f"cost at completion: P50 {f['cost_at_completion_p50']}, P80 {f['cost_at_completion_p80']} "
+          f"(x{f['cost_ratio_p50']} / x{f['cost_ratio_p80']} of BAC {d['first_bac']}); "
+          f"EVM EAC {e['eac'] or '- (no CPI yet)'}")
+    print(f"finish: P50 {f['finish_p50']}, P80 {f['finish_p80']}; planned {e['planned_finish']}; "
+          f"EVM {e['finish'] or '- (no SPI yet)'}")
+else:
+    print(f"no forecast: {d['reason']}")
+PY
+
+say "lessons of finished projects suggested for the CRM, with the reasons; the PMO marks the first useful"
+get "$R/projects/$CRM/suggested-lessons?limit=3"
+LESSON="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["items"][0]["lesson_id"])' "$BODY")"
+suggestions() {
+  python3 - "$BODY" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+for i, x in enumerate(d["items"], 1):
+    print(f"{i}. {x['project']['code']} ({x['category']}) score {x['score']}: {x['reason']}")
+    print(f"   {x['recommendation']}")
+PY
+}
+suggestions
+post "$PORTFOLIO_URL/v1/pmo/lesson-verdicts" '{"project_id":"'"$CRM"'","lesson_id":"'"$LESSON"'","useful":true,"note":"Plan the de-duplication"}'
+for _ in $(seq 1 400); do
+  request GET "$R/projects/$CRM/suggested-lessons?limit=3"
+  [[ "$CODE" == 200 && "$BODY" == *'"useful":true'* ]] && break
+  sleep 0.05
+done
+suggestions

@@ -162,3 +162,21 @@ def test_the_demo_drives_a_project_life_on_the_test_stack() -> None:
     assert "adopted selection on " in rolled
     assert "portfolio bubble chart: .data/test/portfolio-bubble.svg" in rolled
     assert "portfolio frontier chart: .data/test/portfolio-frontier.svg" in rolled
+    learning = result.stdout.split("$ history from a spreadsheet", 1)[1]
+    assert re.search(r"^15 projects: .*, 0 failed; \d+ sent$", learning, re.M)
+    # The sample's data warehouse: 2,150,000 spent of a first BAC of 1,600,000 (+34.38 %),
+    # finished 2021-02-26, 241 days after its first planned finish (2020-06-30), re-baselined
+    # once, 2 risks of which 1 materialised.
+    assert re.search(
+        r"^DWH-2019 +2021-02-26 completed 1\.0000 0\.8837 +34\.38% +241d +1 +2/1 +1$",
+        learning,
+        re.M,
+    )
+    assert "percentiles: linear interpolation between closest ranks (type 7)" in learning
+    assert re.search(r"^waterfall +5 +18\.33% +22\.40% +63\.00d +149\.00d +1$", learning, re.M)
+    assert "box plot: .data/test/benchmarks.svg" in learning
+    assert "reference class: " in learning
+    assert "cost at completion: P50 " in learning
+    lessons = learning.split("$ lessons of finished projects suggested for the CRM", 1)[1]
+    assert lessons.splitlines()[1].startswith("1. CRM-2020 (Data migration) score ")
+    assert "marked useful for this project on " in lessons
