@@ -52,7 +52,7 @@ token: ## Print a development JWT (tenant demo, role pmo) for the running dev st
 	@$(VENV)/bin/pmo-dev-token --secret-file .data/dev/jwt_secret \
 		--tenant $(TOKEN_TENANT) --roles $(TOKEN_ROLES) --sub $(TOKEN_SUB)
 
-demo: ## Drive a project (with its Project Office), a program, the PMO's standards and a portfolio by curl; show the reports
+demo: ## Drive a project (with its office), a program, the PMO's standards and a portfolio by curl; import history (pmoctl); show the reports
 	@deploy/local/demo.sh $(PROFILE)
 
 lint: install ## ruff check + ruff format --check
