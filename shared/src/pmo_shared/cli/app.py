@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pmo_shared.cli import tokens
+from pmo_shared.cli import dlq, outbox, projections, tokens
 from pmo_shared.cli.client import (
     CommandRefusedError,
     ProjectService,
@@ -46,6 +46,10 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+app.add_typer(dlq.app)
+app.add_typer(projections.app)
+app.add_typer(outbox.app)
 
 IMPORT_HELP = (
     "Import finished projects from a history CSV into project-svc.\n\n"
