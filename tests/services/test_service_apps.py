@@ -112,7 +112,13 @@ async def test_readyz_reports_unreachable_dependencies(
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert set(response.json()["checks"]) == service.checks
+    assert int(response.headers["retry-after"]) > 0
+    body = response.json()
+    assert set(body["checks"]) == service.checks
+    assert body["checks"]["database"].startswith("failed: ")
+    # Kafka is reported but never required: the outbox holds events while it is down.
+    assert body["checks"]["kafka"].startswith("degraded: ")
+    assert "kafka" not in body["detail"]
 
 
 async def test_metrics_are_exposed(client: httpx.AsyncClient) -> None:

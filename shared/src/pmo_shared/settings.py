@@ -65,6 +65,19 @@ class ServiceSettings(KernelSettings):
         ge=1024,
         description="largest request body accepted; a longer one is a 413 before it is parsed",
     )
+    command_rate_per_second: float = Field(
+        default=1000.0,
+        ge=0,
+        description=(
+            "commands (POST, PUT, PATCH, DELETE) a tenant may send each second to one service "
+            "process, refilling its bucket; more is a 429 with Retry-After (0: no limit)"
+        ),
+    )
+    command_burst: int = Field(
+        default=2000,
+        ge=0,
+        description="commands a tenant may send at once to one process (its bucket; 0: no limit)",
+    )
 
     jwt_secret: SecretStr | None = None
     jwt_jwks_url: str | None = None

@@ -27,6 +27,9 @@ def create_engine_for(url: str, *, schema: str, pool_size: int = 10) -> AsyncEng
         pool_recycle=1800,
         connect_args={
             "server_settings": {"search_path": schema, "application_name": f"pmo-{schema}"},
+            # A database that does not answer (a partition, not a refusal) fails a new
+            # connection within 5 s, so a command gets its 503 within the request's time.
+            "timeout": 5,
             # The store's statements are few and hot: keep them prepared per connection.
             "statement_cache_size": 256,
         },

@@ -36,6 +36,7 @@ from pmo_shared.web.gate import RequestGateMiddleware
 from pmo_shared.web.headers import SecurityHeadersMiddleware
 from pmo_shared.web.health import ReadinessCheck, database_check, kafka_check, ops_router
 from pmo_shared.web.problems import install_problem_handlers
+from pmo_shared.web.ratelimit import MUTATING_METHODS, CommandRateLimiter
 
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -61,7 +62,10 @@ def create_service_app(
     checks run before the app serves (one that raises stops the process), `shutdown` after.
 
         Before a body is read, the request gate (`web.gate`) checks the method, the token of an
-        authenticated route, and the body's size (`max_body_bytes`) and media type."""
+        authenticated route, the body's size (`max_body_bytes`) and media type, and the rate of
+        the tenant's commands (`command_rate_per_second`, `command_burst`: `web.ratelimit`).
+        Readiness needs the database and every check in `readiness`; Kafka is reported but only
+        degrades the service (`web.health`)."""
     app = FastAPI(
         title=title,
         version=version,
@@ -81,7 +85,12 @@ def create_service_app(
     # middleware (its failures are 500 problems); every answer, the 500 included, gets the
     # security headers and is counted, logged and tagged with the correlation id.
     app.add_middleware(
-        RequestGateMiddleware, routes=app.router.routes, max_body_bytes=settings.max_body_bytes
+        RequestGateMiddleware,
+        routes=app.router.routes,
+        max_body_bytes=settings.max_body_bytes,
+        command_limiter=CommandRateLimiter.configured(
+            rate_per_second=settings.command_rate_per_second, burst=settings.command_burst
+        ),
     )
     install_problem_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, revalidated_prefixes=(DOCS_ASSETS_PATH,))
@@ -184,6 +193,10 @@ _PROBLEMS = {
     "409": "Refused by a business rule or the resource's current state",
     "412": "If-Match names a stale version",
     "422": "A field is invalid (the first fields listed in `errors`, all counted in `error_count`)",
+    "503": "The database cannot be reached now; nothing was done (retry after `Retry-After`)",
+}
+_COMMAND_PROBLEMS = {
+    "429": "The tenant sent more commands than its rate allows (retry after `Retry-After`)",
 }
 _BODY_PROBLEMS = {
     "413": "The body is larger than the service accepts",
@@ -207,19 +220,23 @@ def _openapi_with_bearer_scheme(app: FastAPI) -> Callable[[], dict[str, Any]]:
         )
         components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         for path_item in schema.get("paths", {}).values():
-            for operation in path_item.values():
+            for method, operation in path_item.items():
                 if operation.get("security"):
-                    _document_problems(operation)
+                    _document_problems(operation, command=method.upper() in MUTATING_METHODS)
         app.openapi_schema = schema
         return schema
 
     return openapi
 
 
-def _document_problems(operation: dict[str, Any]) -> None:
+def _document_problems(operation: dict[str, Any], *, command: bool) -> None:
     content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     responses = operation.setdefault("responses", {})
-    problems = {**_PROBLEMS, **(_BODY_PROBLEMS if "requestBody" in operation else {})}
+    problems = {
+        **_PROBLEMS,
+        **(_BODY_PROBLEMS if "requestBody" in operation else {}),
+        **(_COMMAND_PROBLEMS if command else {}),
+    }
     for status, description in problems.items():
         responses[status] = {"description": description, "content": content}
 

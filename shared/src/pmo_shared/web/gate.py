@@ -11,7 +11,9 @@ the request line and headers only:
    acceptable one) and the caller handed to `authenticate`, which does not verify again;
 3. a `Content-Length` over `max_body_bytes`: 413; a body of a JSON route in another media type
    (or none named): 415;
-4. while the app reads the body, the bytes are counted: past `max_body_bytes`, a 413.
+4. a command (a mutating method on a route that needs a token) over its tenant's rate: 429
+   with `Retry-After` (`web.ratelimit`);
+5. while the app reads the body, the bytes are counted: past `max_body_bytes`, a 413.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pmo_shared.application.caller import Principal
 from pmo_shared.web.auth import (
     TokenVerifier,
     authenticate,
@@ -36,6 +39,7 @@ from pmo_shared.web.auth import (
     verify_bearer,
 )
 from pmo_shared.web.problems import BodyTooLarge, Problem, problem_response
+from pmo_shared.web.ratelimit import MUTATING_METHODS, CommandRateLimiter
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -131,10 +135,18 @@ def _has_body(headers: Headers) -> bool:
 class RequestGateMiddleware:
     """Answers what the request line and headers already decide, before the body is read."""
 
-    def __init__(self, app: ASGIApp, *, routes: list[BaseRoute], max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: list[BaseRoute],
+        max_body_bytes: int,
+        command_limiter: CommandRateLimiter | None = None,
+    ) -> None:
         self.app = app
         self._table = RouteTable(routes)
         self._max_body_bytes = max_body_bytes
+        self._limiter = command_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer the request early, or pass it on with its body's bytes counted."""
@@ -157,9 +169,10 @@ class RequestGateMiddleware:
             return self._answer_other_method(scope, method, path)
         scope["route"] = endpoint.route  # labels an early answer with the route's template
         headers = Headers(scope=scope)
-        if endpoint.needs_token:
-            await self._verify_token(scope, headers)
+        principal = await self._verify_token(scope, headers) if endpoint.needs_token else None
         self._check_body(headers, takes_json=endpoint.takes_json)
+        if principal is not None and self._limiter is not None and method in MUTATING_METHODS:
+            self._limiter.admit(principal.tenant)
         return None
 
     def _answer_other_method(self, scope: Scope, method: str, path: str) -> Response | None:
@@ -172,10 +185,12 @@ class RequestGateMiddleware:
             return Response(status_code=204, headers=allow)
         raise Problem(405, headers=allow)
 
-    async def _verify_token(self, scope: Scope, headers: Headers) -> None:
+    async def _verify_token(self, scope: Scope, headers: Headers) -> Principal:
         verifier: TokenVerifier = scope["app"].state.token_verifier
         token = bearer_token(headers.get("authorization"))
-        remember_principal(scope, await verify_bearer(verifier, token))
+        principal = await verify_bearer(verifier, token)
+        remember_principal(scope, principal)
+        return principal
 
     def _check_body(self, headers: Headers, *, takes_json: bool) -> None:
         length = _declared_length(headers)

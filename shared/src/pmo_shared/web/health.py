@@ -1,4 +1,10 @@
-"""The ops endpoints every service answers without a token: `/healthz`, `/readyz`, `/metrics`."""
+"""The ops endpoints every service answers without a token: `/healthz`, `/readyz`, `/metrics`.
+
+Readiness says whether the process should get traffic. A check is *required* (its failure
+makes `/readyz` a 503 with `Retry-After`) or not: Kafka is not, since a write service accepts
+commands with PostgreSQL alone (the outbox holds their events until the relay can publish), so a
+broker outage is reported as `degraded: <kind>` while the service stays ready.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ from pmo_shared.web.problems import Problem, problem_response
 Probe = Callable[[], Awaitable[None]]
 
 CHECK_TIMEOUT_SECONDS = 3.0
+RETRY_AFTER_SECONDS = 5
+"""What a 503 from `/readyz` tells a client to wait before it asks again."""
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +39,8 @@ class ReadinessCheck:
 
     name: str
     probe: Probe
+    required: bool = True
+    """False: a failure is reported as `degraded: <kind>` and does not make the process unready."""
 
 
 def database_check(engine: AsyncEngine) -> ReadinessCheck:
@@ -44,10 +54,15 @@ def database_check(engine: AsyncEngine) -> ReadinessCheck:
 
 
 def kafka_check(
-    bootstrap_servers: str, *, timeout_seconds: float = 2.0, cache_seconds: float = 2.0
+    bootstrap_servers: str,
+    *,
+    timeout_seconds: float = 2.0,
+    cache_seconds: float = 2.0,
+    required: bool = False,
 ) -> ReadinessCheck:
-    """Ready when a Kafka broker answers a metadata request; the answer is reused for
-    `cache_seconds` so frequent probes do not open a connection each."""
+    """Ok when a Kafka broker answers a metadata request, else degraded (not required unless
+    `required`); the answer is reused for `cache_seconds` so frequent probes do not open a
+    connection each."""
 
     async def fetch_metadata() -> None:
         client = AIOKafkaClient(
@@ -61,7 +76,9 @@ def kafka_check(
         finally:
             await client.close()
 
-    return ReadinessCheck("kafka", _cached(fetch_metadata, seconds=cache_seconds))
+    return ReadinessCheck(
+        "kafka", _cached(fetch_metadata, seconds=cache_seconds), required=required
+    )
 
 
 def _cached(probe: Probe, *, seconds: float) -> Probe:
@@ -88,16 +105,19 @@ async def _outcome(check: ReadinessCheck, *, timeout_seconds: float) -> str:
         async with asyncio.timeout(timeout_seconds):
             await check.probe()
     except Exception as exc:
-        log.warning("readiness_check_failed", check=check.name, error=repr(exc))
+        log.warning(
+            "readiness_check_failed", check=check.name, required=check.required, error=repr(exc)
+        )
         # Only the kind of failure leaves the process: /readyz needs no token.
-        return f"failed: {type(exc).__name__}"
+        return f"{'failed' if check.required else 'degraded'}: {type(exc).__name__}"
     return "ok"
 
 
 async def run_checks(
     checks: Sequence[ReadinessCheck], *, timeout_seconds: float = CHECK_TIMEOUT_SECONDS
 ) -> dict[str, str]:
-    """Every check's outcome ("ok" or "failed: <kind>"), run concurrently."""
+    """Every check's outcome ("ok", or "failed: <kind>" for a required check and
+    "degraded: <kind>" for another), run concurrently."""
     outcomes = await asyncio.gather(
         *(_outcome(check, timeout_seconds=timeout_seconds) for check in checks)
     )
@@ -114,19 +134,21 @@ def ops_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
         """Liveness: answers while the process runs."""
         return {"status": "ok"}
 
-    @router.get("/readyz", responses={503: {"description": "A dependency is unreachable"}})
+    @router.get("/readyz", responses={503: {"description": "A required dependency is unreachable"}})
     async def readyz(request: Request) -> Response:
-        """Readiness: the database and Kafka are reachable."""
+        """Readiness: every required check passes (the database, the service's own); Kafka
+        is reported, and a broker outage only degrades the service."""
         outcomes = await run_checks(checks)
-        if all(outcome == "ok" for outcome in outcomes.values()):
+        failed = sorted(name for name, outcome in outcomes.items() if outcome.startswith("failed"))
+        if not failed:
             return JSONResponse({"status": "ready", "checks": outcomes})
-        failed = sorted(name for name, outcome in outcomes.items() if outcome != "ok")
         problem = Problem(
             503,
             slug="not-ready",
             title="Service not ready",
             detail=f"Failed checks: {', '.join(failed)}.",
             extra={"checks": outcomes},
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
         return problem_response(problem, instance=request.url.path)
 

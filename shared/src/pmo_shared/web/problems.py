@@ -1,7 +1,10 @@
 """RFC 9457 problem details: every error a service returns is `application/problem+json`.
 
 Each body carries `type`, `title`, `status`, `detail` (when there is one), `instance` (the request
-path) and `correlation_id`, plus the extra members of the problem.
+path) and `correlation_id`, plus the extra members of the problem. An error nobody expected is a
+500 that says only that, with the correlation id to find it in the log: never its text, a stack
+trace or SQL. A database that cannot be reached (refused, dropped, shutting down, pool
+exhausted) is a 503 with `Retry-After` instead: the client may try again, and nothing was done.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +34,13 @@ _STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", 
 MAX_LISTED_ERRORS = 20
 """A 422 lists at most this many invalid fields (and counts them all in `error_count`): a body
 of a hundred thousand unknown members must not become an answer many times its size."""
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for an unreachable database tells a client to wait before it retries."""
+
+# SQLSTATEs of a server that cannot serve the connection: class 08 (connection exception),
+# shutting down or starting up (57P01..57P03), too many connections (53300).
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 log = structlog.get_logger(__name__)
 
@@ -189,12 +201,46 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unhandled_error", method=scope["method"], path=loggable_path(scope))
+        except Exception as exc:
+            path = loggable_path(scope)
             if started:
+                log.exception("unhandled_error", method=scope["method"], path=path)
                 raise
-            problem = Problem(500, slug="internal-error", detail="An unexpected error occurred.")
+            if database_unavailable(exc):
+                log.warning(
+                    "database_unavailable", method=scope["method"], path=path, error=repr(exc)
+                )
+                problem = Problem(
+                    503,
+                    slug="database-unavailable",
+                    title="Service Unavailable",
+                    detail="The service cannot reach its database; nothing was done. Retry later.",
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
+            else:
+                log.exception("unhandled_error", method=scope["method"], path=path)
+                problem = Problem(
+                    500, slug="internal-error", detail="An unexpected error occurred."
+                )
             await problem_response(problem, instance=scope["path"])(scope, receive, send)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says the database cannot be reached, rather than that
+    a statement failed: a refused or dropped connection, a server shutting down, a full pool."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # a short chain: SQLAlchemy's wrapper, the driver's error, its cause
+        if seen is None:
+            return False
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, OSError | PoolTimeoutError):
+            return True  # refused, reset, unreachable, timed out; or no pooled connection free
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state in _UNAVAILABLE_STATES):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 def install_problem_handlers(app: FastAPI) -> None:

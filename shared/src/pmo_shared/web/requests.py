@@ -1,5 +1,7 @@
 """Base of every request body: unknown members are an error, and no text may hold a NUL
-(PostgreSQL text and jsonb cannot store it, so it would otherwise surface as a 500).
+(PostgreSQL text and jsonb cannot store it, so it would otherwise surface as a 500) nor another
+control character but tab, line feed and carriage return (they only hide or garble text in every
+report, log and terminal that shows it).
 
 The text a request requires (what names something, who, and why) may not be blank either:
 `Name`, `UserRef` and `Prose` refuse a value without a visible character (422). They are the
@@ -9,6 +11,7 @@ already stored still reads.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -52,13 +55,17 @@ Prose = Annotated[str, _required_text(10_000), AfterValidator(not_blank)]
 """A required longer text: a reason, a resolution, a summary."""
 
 
-def _has_nul(value: Any) -> bool:
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""NUL and the other C0 control characters but tab, line feed and carriage return; DEL."""
+
+
+def _has_control(value: Any) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return _CONTROL.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        return any(_has_control(v) for v in value)
     return False
 
 
@@ -70,6 +77,9 @@ class RequestBody(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("text must not contain NUL characters")
+        if _has_control(value):
+            raise ValueError(
+                "text must not contain NUL or other control characters "
+                "(tab, line feed and carriage return excepted)"
+            )
         return value
