@@ -19,7 +19,7 @@ TOKEN_TENANT ?= demo
 TOKEN_ROLES ?= pmo
 TOKEN_SUB ?= dev-user
 
-.PHONY: help install up down status logs clean token demo lint format typecheck test constraints event-docs bench
+.PHONY: help install up down status logs clean token demo lint format typecheck test soak constraints event-docs bench
 
 help: ## Show this help
 	@echo "PMO backend - make targets:"
@@ -75,6 +75,9 @@ test: install lint typecheck ## Lint, typecheck, then run all tests against a th
 	rc=$$?; \
 	echo "pytest exit code: $$rc"; \
 	exit $$rc
+
+soak: install ## The long fault variants (tests/resilience, marker soak) on a stack of their own
+	$(PY) -m pytest --timeout=$(PYTEST_TIMEOUT) -m soak $(PYTEST_ARGS) tests/resilience
 
 event-docs: install ## Regenerate the committed JSON Schemas and AsyncAPI documents of the events
 	for svc in project_svc program_svc portfolio_svc; do $(VENV)/bin/pmo-event-docs write $$svc.event_catalog:CATALOG || exit 1; done

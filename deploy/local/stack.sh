@@ -7,6 +7,8 @@
 #   dev   data in .data/dev,  PostgreSQL 5544, Kafka 9192, services on 8001-8004
 #   test  data in .data/test, PostgreSQL 5545, Kafka 9292, services on 18001-18004
 #   bench data in .data/bench, PostgreSQL 5546, Kafka 9492, services on 28001-28004 (make bench)
+#   fault data in .data/fault, PostgreSQL 5547, Kafka 9592, services on 38001-38004
+#         (tests/resilience: the processes its tests kill are this stack's own)
 #
 # Existing servers instead of local ones (as in production):
 #   DATABASE_URL                 all services use it (each in its own schema); no local PostgreSQL
@@ -47,8 +49,14 @@ case "$PROFILE" in
     PORT_BASE=28000
     ENVIRONMENT=test
     ;;
+  fault)
+    PG_PORT=5547
+    KAFKA_PORT=9592
+    PORT_BASE=38000
+    ENVIRONMENT=test
+    ;;
   *)
-    echo "stack.sh: unknown profile '$PROFILE' (dev, test or bench)" >&2
+    echo "stack.sh: unknown profile '$PROFILE' (dev, test, bench or fault)" >&2
     exit 2
     ;;
 esac
@@ -535,7 +543,7 @@ case "$CMD" in
   clean) cmd_clean ;;
   install) cmd_install ;;
   *)
-    echo "usage: $0 up|down|status|logs|clean|install [dev|test]" >&2
+    echo "usage: $0 up|down|status|logs|clean|install [dev|test|bench|fault]" >&2
     exit 2
     ;;
 esac
