@@ -183,6 +183,8 @@ class ConsumerRunner:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+                # Before the batch too: one stuck behind an outage still shows its lag.
+                self._record_lag(consumer)
                 if batches:
                     async with self._batch_lock:
                         await self._handle(consumer, producer, batches)
