@@ -176,11 +176,14 @@ async def reapply(
 async def _hold_appends(conn: AsyncConnection) -> None:
     """Wait for the appends in flight and hold new ones until this erasure commits: an append
     that sealed with the key being destroyed then either committed before (its stream gets
-    marked) or runs after (its guard sees the erasure and seals anew). Erasures are rare and
-    short; `lock_timeout` bounds the wait (then `ErasureBusyError`, a 503 to retry)."""
+    marked) or runs after (its guard sees the erasure and seals anew). SHARE ROW EXCLUSIVE, not
+    SHARE: it also conflicts with itself, so two erasures queue one after the other instead of
+    both holding the table and then deadlocking on the key store's row and their own appends.
+    Erasures are rare and short; `lock_timeout` bounds the wait (then `ErasureBusyError`, a 503
+    to retry)."""
     await conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
     try:
-        await conn.execute(text("LOCK TABLE events IN SHARE MODE"))
+        await conn.execute(text("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE"))
     except DBAPIError as exc:
         if sqlstate(exc) in ("55P03", "40P01"):  # lock_not_available, deadlock_detected
             raise ErasureBusyError from exc
