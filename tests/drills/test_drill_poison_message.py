@@ -1,7 +1,8 @@
 """Drill: poison messages. A consumer meets an event of a version it cannot decode and one its
 projection refuses; both are dead-lettered and the rest goes on. The fix is deployed (the v2
-upcaster, a projection without the limit), `pmoctl dlq replay` re-publishes them, and each is
-applied exactly once: a second replay changes nothing."""
+upcaster, a projection without the limit), `pmoctl dlq replay` re-publishes them (the first
+into the ledger projection only), and each is applied exactly once: a second replay changes
+nothing."""
 
 from __future__ import annotations
 
@@ -93,7 +94,10 @@ async def test_poison_messages_are_fixed_and_replayed_exactly_once(
 
     # The fix is deployed: the v2 upcaster, and no limit. Replay one, then all that are open.
     async with running(runner(2, None)):
-        await pmoctl("dlq", "replay", str(ids[0]), *dsn, *broker)
+        one = await pmoctl(
+            "dlq", "replay", str(ids[0]), "--into-projection", "drill-ledger", *dsn, *broker
+        )
+        assert "1 dead letter(s) replayed into drill-ledger" in one
         await eventually(lambda: _is(rows(), 3), what="the replayed v2 payment")
         replayed = await pmoctl("dlq", "replay", "--all", *dsn, *broker)
         assert "1 dead letter(s) replayed" in replayed

@@ -9,6 +9,12 @@ replay first removes that one record: the one naming the dead letter's own topic
 offset, which can only be the refused attempt's. A second replay finds nothing to remove and
 the consumer skips the message as processed: replays are idempotent.
 
+A replay *into one projection* also names that consumer in the message's `pmo_replay_for`
+header, and every other consumer of the topic, in any service, steps past it unseen (see
+`is_for` in `pmo_shared.messaging.consumer`): projections that may not have the fix never meet
+it. Replay headers the re-published message already carried (it may itself have been a replay)
+are dropped first: a replay goes where its command line says.
+
 Nothing is stored about a replay beyond its effect: a dead letter is *resolved* once its
 consumer has processed its event from another message (the replay, or a redelivery), which is
 what an operator needs to know, and it stays true whoever fixed it and however. (A message
@@ -26,6 +32,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pmo_shared.messaging.consumer import REPLAY_FOR_HEADER
 from pmo_shared.messaging.kafka import create_producer
 
 REPLAY_HEADER = "pmo_replay_of"
@@ -167,15 +174,32 @@ async def read_original(
     return OriginalMessage(record.key, record.value, [(k, bytes(v)) for k, v in record.headers])
 
 
+def replay_headers(
+    original: Sequence[tuple[str, bytes]], *, replay_of: str, into: str | None = None
+) -> list[tuple[str, bytes]]:
+    """A replayed message's headers: the original's, without replay headers of its own, then
+    `pmo_replay_of` and, for a replay into one projection, `pmo_replay_for`."""
+    kept = [(k, v) for k, v in original if k not in (REPLAY_HEADER, REPLAY_FOR_HEADER)]
+    added = [(REPLAY_HEADER, replay_of.encode())]
+    if into is not None:
+        added.append((REPLAY_FOR_HEADER, into.encode()))
+    return [*kept, *added]
+
+
 async def replay(
     engine: AsyncEngine,
     servers: str,
     letters: Sequence[DeadLetterRow],
     *,
     schema: str,
+    into: str | None = None,
 ) -> list[Replayed]:
     """Re-publish each letter's original message onto its topic, after forgetting the attempt
-    its consumer refused (see the module's docstring); returns where each one went."""
+    its consumer refused (see the module's docstring), for every consumer of the topic or, with
+    `into`, for that one only (each letter must be its); returns where each one went."""
+    for letter in letters:
+        if into is not None and letter.consumer != into:
+            raise DeadLetterError(f"{_where(letter)} is {letter.consumer}'s, not {into}'s")
     originals = [await read_original(servers, letter) for letter in letters]
     producer = create_producer(servers, client_id="pmoctl-dlq-replay")
     await producer.start()
@@ -183,10 +207,7 @@ async def replay(
         done = []
         for letter, original in zip(letters, originals, strict=True):
             reopened = await _forget_refused_attempt(engine, letter)
-            headers = [
-                *((k, v) for k, v in original.headers if k != REPLAY_HEADER),
-                (REPLAY_HEADER, f"{schema}/{letter.id}".encode()),
-            ]
+            headers = replay_headers(original.headers, replay_of=f"{schema}/{letter.id}", into=into)
             sent = await producer.send_and_wait(
                 letter.topic, value=original.value, key=original.key, headers=headers
             )

@@ -90,13 +90,26 @@ def replay_command(
     consumer: Consumer = None,
     reason: Reason = None,
     since_: Since = None,
+    into_projection: Annotated[
+        str | None,
+        typer.Option(
+            "--into-projection",
+            metavar="NAME",
+            help="for this consumer (projection) only, whose letters they must be: "
+            "the topic's other consumers step past the replay unseen",
+        ),
+    ] = None,
     bootstrap_servers: BootstrapServers = "127.0.0.1:9092",
 ) -> None:
     """Re-publish dead letters onto their topic after a fix: the consumer that refused each one
-    processes it (once: a second replay is skipped as processed); its other consumers skip it."""
+    processes it (once: a second replay is skipped as processed); its other consumers skip it.
+    With --into-projection, the topic's other consumers do not even look at it."""
     if (letter_id is None) == (not all_):
         raise typer.BadParameter("give one dead letter's ID or --all, not both")
-    filters = Filters(consumer=consumer, reason=reason, since=since(since_))
+    if into_projection is not None and consumer not in (None, into_projection):
+        raise typer.BadParameter("--consumer and --into-projection name different consumers")
+    chosen_consumer = consumer if into_projection is None else into_projection
+    filters = Filters(consumer=chosen_consumer, reason=reason, since=since(since_))
 
     async def work() -> list[Replayed]:
         async with schema_engine(database_url, schema) as engine:
@@ -106,13 +119,16 @@ def replay_command(
                 chosen = _one_per_message(
                     [x for x in await deadletters.list_letters(engine, filters) if not x.resolved]
                 )
-            return await deadletters.replay(engine, bootstrap_servers, chosen, schema=schema)
+            return await deadletters.replay(
+                engine, bootstrap_servers, chosen, schema=schema, into=into_projection
+            )
 
     done = run("pmoctl dlq replay", work, expected=DeadLetterError)
     out = Console()
     if done:
         out.print(replays_table(done))
-    out.print(f"{len(done)} dead letter(s) replayed", highlight=False)
+    into = f" into {escape(into_projection)}" if into_projection is not None else ""
+    out.print(f"{len(done)} dead letter(s) replayed{into}", highlight=False)
 
 
 def _one_per_message(letters: list[DeadLetterRow]) -> list[DeadLetterRow]:

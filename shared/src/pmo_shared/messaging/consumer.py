@@ -9,6 +9,11 @@ outbox relay may publish after its own crash.
 A message that cannot be processed (not a CloudEvent, unknown type or version, invalid payload,
 or a projection that rejects it) is sent to the dead-letter topic with the reason in its headers,
 recorded in `dead_letters`, and the consumer moves on.
+
+A message replayed from the dead letters for one consumer only (`pmoctl dlq replay
+--into-projection`) names it in its `pmo_replay_for` header: every other consumer of the topic
+steps past it without a trace (no processed record, no dead letter), whatever it would have made
+of it.
 """
 
 from __future__ import annotations
@@ -48,6 +53,16 @@ from pmo_shared.telemetry import metrics
 from pmo_shared.telemetry.logs import correlation_scope
 
 log = structlog.get_logger(__name__)
+
+REPLAY_FOR_HEADER = "pmo_replay_for"
+"""On a replayed message meant for one consumer only: that consumer's name."""
+
+
+def is_for(message: ConsumedMessage, consumer: str) -> bool:
+    """Whether `consumer` is to process the message: any message, unless it is a replay meant
+    for another consumer (the last `pmo_replay_for` header decides)."""
+    meant_for = [value for name, value in message.headers or () if name == REPLAY_FOR_HEADER]
+    return not meant_for or meant_for[-1] == consumer.encode()
 
 
 class Projection(Protocol):
@@ -199,7 +214,10 @@ class ConsumerRunner:
     async def _handle(
         self, consumer: AIOKafkaConsumer, producer: DeadLetterProducer, batches: _Batches
     ) -> None:
-        messages = [m for tp in sorted(batches, key=str) for m in batches[tp]]
+        # A replay meant for another consumer is left out; its offset is committed all the same.
+        messages = [
+            m for tp in sorted(batches, key=str) for m in batches[tp] if is_for(m, self.name)
+        ]
         decoded = [self._decode(m) for m in messages]
         with metrics.BATCH_SECONDS.labels(self.name).time():
             try:
