@@ -16,6 +16,7 @@ import pytest
 
 from pmo_shared.web.auth import issue_dev_token
 
+from .resilience_load import Clients
 from .resilience_stack import FaultStack
 
 _FAULT_ROWS: list[dict[str, Any]] = []
@@ -68,19 +69,25 @@ def fault_tenant() -> str:
 
 
 @pytest.fixture
-async def fault_projects(
-    fault_stack: FaultStack, fault_tenant: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A pmo user's client of the fault stack's project-svc."""
+async def fault_clients(fault_stack: FaultStack, fault_tenant: str) -> AsyncIterator[Clients]:
+    """A pmo user's clients of the fault stack's project-svc, program-svc and portfolio-svc."""
     token = issue_dev_token(
         fault_stack.jwt_secret, sub="pmo-rita", tenant=fault_tenant, roles=["pmo"]
     )
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=16)
-    async with httpx.AsyncClient(
-        base_url=fault_stack.project_url, headers=headers, limits=limits
-    ) as client:
-        yield client
+    async with (
+        httpx.AsyncClient(
+            base_url=fault_stack.project_url, headers=headers, limits=limits
+        ) as projects,
+        httpx.AsyncClient(
+            base_url=fault_stack.program_url, headers=headers, limits=limits
+        ) as programs,
+        httpx.AsyncClient(
+            base_url=fault_stack.portfolio_url, headers=headers, limits=limits
+        ) as portfolios,
+    ):
+        yield Clients(projects=projects, programs=programs, portfolios=portfolios)
 
 
 @pytest.fixture

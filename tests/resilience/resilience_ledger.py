@@ -1,5 +1,6 @@
-"""What the acknowledged commands left behind: the event store's events and reporting's read
-model, compared with the driver's acknowledgements; the read model compared with a rebuild."""
+"""What the acknowledged commands left behind: each write service's event store and reporting's
+read model (its project, lesson, program and portfolio tables), compared with the driver's
+acknowledgements; the read model compared with a rebuild."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pmo_shared.database.engine import create_engine_for
 from reporting_svc.readmodel.ddl import CONTENT_TABLES
 
-from .resilience_load import Ack
+from .resilience_load import Ack, expected_amount
 
 PROJECTION = "project-reports"
 
@@ -50,8 +52,8 @@ class Tally:
         return self.missing == self.extra == self.doubled == self.differing == 0
 
 
-def _tally(expected: dict[uuid.UUID, tuple[Any, ...]], found: list[tuple[Any, ...]]) -> Tally:
-    """`found` rows are (id, *content)."""
+def _tally(expected: dict[Any, tuple[Any, ...]], found: list[tuple[Any, ...]]) -> Tally:
+    """`found` rows are (key, *content); a key is an id, or a tuple of ids."""
     seen = Counter(row[0] for row in found)
     content = {row[0]: tuple(row[1:]) for row in found}
     return Tally(
@@ -62,67 +64,192 @@ def _tally(expected: dict[uuid.UUID, tuple[Any, ...]], found: list[tuple[Any, ..
     )
 
 
-def expected_projects(acks: list[Ack]) -> dict[uuid.UUID, tuple[Any, ...]]:
+Expected = dict[Any, tuple[Any, ...]]
+
+
+def expected_projects(acks: list[Ack]) -> Expected:
     """project id → (code, name) of the acknowledged proposals."""
     return {a.created: (a.body["code"], a.body["name"]) for a in acks if a.kind == "project"}
 
 
-def expected_lessons(acks: list[Ack]) -> dict[uuid.UUID, tuple[Any, ...]]:
+def expected_lessons(acks: list[Ack]) -> Expected:
     """lesson id → (project id, what happened) of the acknowledged lessons."""
     return {a.created: (a.project_id, a.body["what_happened"]) for a in acks if a.kind == "lesson"}
 
 
+def expected_programs(acks: list[Ack]) -> Expected:
+    """program id → (code, name) of the acknowledged program proposals."""
+    return {a.created: (a.body["code"], a.body["name"]) for a in acks if a.kind == "program"}
+
+
+def expected_members(acks: list[Ack]) -> Expected:
+    """(program id, project id) of each acknowledged member, with no content."""
+    return {(a.target, a.created): () for a in acks if a.kind == "member"}
+
+
+def expected_pools(acks: list[Ack]) -> Expected:
+    """program id → (amount,) of the acknowledged pools set (one per program)."""
+    return {a.created: (expected_amount(a),) for a in acks if a.kind == "funding"}
+
+
+def expected_portfolios(acks: list[Ack]) -> Expected:
+    """portfolio id → (code, name) of the acknowledged portfolios."""
+    return {a.created: (a.body["code"], a.body["name"]) for a in acks if a.kind == "portfolio"}
+
+
+def expected_weights(acks: list[Ack]) -> Expected:
+    """portfolio id → ((objective, weight), ...) of the acknowledged weights (one each)."""
+    return {a.created: (_weights(a.body["weights"].items()),) for a in acks if a.kind == "weights"}
+
+
+def expected_components(acks: list[Ack]) -> Expected:
+    """(portfolio id, project id) → (kind,) of each acknowledged component."""
+    return {(a.target, a.created): (a.body["kind"],) for a in acks if a.kind == "component"}
+
+
+def _weights(pairs: Any) -> tuple[Any, ...]:
+    return tuple(sorted((str(objective), Decimal(str(w))) for objective, w in pairs))
+
+
+_STORE = (
+    "SELECT event_type, stream_id, payload FROM events WHERE tenant_id = :t"
+    " AND event_type = ANY(:types)"
+)
+
+
+async def _events(
+    database_url: str, schema: str, tenant: str, types: list[str]
+) -> dict[str, list[Any]]:
+    """The tenant's events of `types` in one service's event store, by type."""
+    async with engine_of(database_url, schema) as engine, engine.connect() as conn:
+        rows = (await conn.execute(text(_STORE), {"t": tenant, "types": types})).all()
+    found: dict[str, list[Any]] = {t: [] for t in types}
+    for row in rows:
+        found[row.event_type].append(row)
+    return found
+
+
 async def store_tally(database_url: str, tenant: str, acks: list[Ack]) -> dict[str, Tally]:
-    """The tenant's ProjectProposed and LessonLearned events in project-svc's event store."""
-    async with engine_of(database_url, "project") as engine, engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                text(
-                    "SELECT event_type, stream_id, payload FROM events WHERE tenant_id = :t"
-                    " AND event_type IN ('ProjectProposed', 'LessonLearned')"
-                ),
-                {"t": tenant},
-            )
-        ).all()
-    projects = [
-        (r.stream_id, r.payload["code"], r.payload["name"])
-        for r in rows
-        if r.event_type == "ProjectProposed"
-    ]
-    lessons = [
-        (uuid.UUID(r.payload["lesson_id"]), r.stream_id, r.payload["what_happened"])
-        for r in rows
-        if r.event_type == "LessonLearned"
-    ]
+    """The tenant's events of the acknowledged commands in each service's event store:
+    project-svc's ProjectProposed and LessonLearned, program-svc's ProgramProposed,
+    MemberProjectAdded and FundingPoolSet, portfolio-svc's PortfolioCreated,
+    ObjectivesWeighted and ComponentAdded."""
+    project = await _events(database_url, "project", tenant, ["ProjectProposed", "LessonLearned"])
+    program = await _events(
+        database_url, "program", tenant, ["ProgramProposed", "MemberProjectAdded", "FundingPoolSet"]
+    )
+    portfolio = await _events(
+        database_url,
+        "portfolio",
+        tenant,
+        ["PortfolioCreated", "ObjectivesWeighted", "ComponentAdded"],
+    )
     return {
-        "store projects": _tally(expected_projects(acks), projects),
-        "store lessons": _tally(expected_lessons(acks), lessons),
+        "store projects": _tally(
+            expected_projects(acks),
+            [
+                (r.stream_id, r.payload["code"], r.payload["name"])
+                for r in project["ProjectProposed"]
+            ],
+        ),
+        "store lessons": _tally(
+            expected_lessons(acks),
+            [
+                (uuid.UUID(r.payload["lesson_id"]), r.stream_id, r.payload["what_happened"])
+                for r in project["LessonLearned"]
+            ],
+        ),
+        "store programs": _tally(
+            expected_programs(acks),
+            [
+                (r.stream_id, r.payload["code"], r.payload["name"])
+                for r in program["ProgramProposed"]
+            ],
+        ),
+        "store members": _tally(
+            expected_members(acks),
+            [
+                ((r.stream_id, uuid.UUID(r.payload["project_id"])),)
+                for r in program["MemberProjectAdded"]
+            ],
+        ),
+        "store pools": _tally(
+            expected_pools(acks),
+            [(r.stream_id, Decimal(r.payload["amount"])) for r in program["FundingPoolSet"]],
+        ),
+        "store portfolios": _tally(
+            expected_portfolios(acks),
+            [
+                (r.stream_id, r.payload["code"], r.payload["name"])
+                for r in portfolio["PortfolioCreated"]
+            ],
+        ),
+        "store weights": _tally(
+            expected_weights(acks),
+            [
+                (r.stream_id, _weights(r.payload["weights"].items()))
+                for r in portfolio["ObjectivesWeighted"]
+            ],
+        ),
+        "store components": _tally(
+            expected_components(acks),
+            [
+                ((r.stream_id, uuid.UUID(r.payload["component_id"])), r.payload["kind"])
+                for r in portfolio["ComponentAdded"]
+            ],
+        ),
     }
+
+
+# The tenant's rows of reporting's read model; (key, *content) as the expectations above.
+_READ_MODEL: dict[str, str] = {
+    "projects": "SELECT project_id, code, name FROM projects WHERE tenant_id = :t",
+    "lessons": "SELECT lesson_id, project_id, what_happened FROM lessons WHERE tenant_id = :t",
+    "programs": "SELECT program_id, code, name FROM programs WHERE tenant_id = :t",
+    "members": "SELECT m.program_id, m.project_id FROM program_members m"
+    " JOIN programs p USING (program_id) WHERE p.tenant_id = :t",
+    "pools": "SELECT o.program_id, o.amount FROM program_pool o"
+    " JOIN programs p USING (program_id) WHERE p.tenant_id = :t AND o.change = 'set'",
+    "portfolios": "SELECT portfolio_id, code, name FROM portfolios WHERE tenant_id = :t",
+    "weights": "SELECT w.portfolio_id, w.weights FROM portfolio_weights w"
+    " JOIN portfolios p USING (portfolio_id) WHERE p.tenant_id = :t",
+    "components": "SELECT c.portfolio_id, c.component_id, c.kind FROM portfolio_components c"
+    " JOIN portfolios p USING (portfolio_id) WHERE p.tenant_id = :t",
+}
 
 
 async def read_model_tally(
     database_url: str, schema: str, tenant: str, acks: list[Ack]
 ) -> dict[str, Tally]:
-    """The tenant's projects and lessons in reporting's live read model, and the lessons each
-    project counts there (a double-counted event would show up as one more)."""
+    """The tenant's rows in reporting's live read model: projects, lessons, programs, their
+    members and pools, portfolios, their weights and components (a double-counted event
+    would show up as one row more)."""
     async with engine_of(database_url, schema) as engine, engine.connect() as conn:
-        projects = (
-            await conn.execute(
-                text("SELECT project_id, code, name FROM projects WHERE tenant_id = :t"),
-                {"t": tenant},
-            )
-        ).all()
-        lessons = (
-            await conn.execute(
-                text(
-                    "SELECT lesson_id, project_id, what_happened FROM lessons WHERE tenant_id = :t"
-                ),
-                {"t": tenant},
-            )
-        ).all()
+        rows = {
+            name: (await conn.execute(text(sql), {"t": tenant})).all()
+            for name, sql in _READ_MODEL.items()
+        }
+    weights = [(r.portfolio_id, _weights(r.weights)) for r in rows["weights"]]
     return {
-        "read model projects": _tally(expected_projects(acks), [tuple(r) for r in projects]),
-        "read model lessons": _tally(expected_lessons(acks), [tuple(r) for r in lessons]),
+        "read model projects": _tally(
+            expected_projects(acks), [tuple(r) for r in rows["projects"]]
+        ),
+        "read model lessons": _tally(expected_lessons(acks), [tuple(r) for r in rows["lessons"]]),
+        "read model programs": _tally(
+            expected_programs(acks), [tuple(r) for r in rows["programs"]]
+        ),
+        "read model members": _tally(
+            expected_members(acks), [((r.program_id, r.project_id),) for r in rows["members"]]
+        ),
+        "read model pools": _tally(expected_pools(acks), [tuple(r) for r in rows["pools"]]),
+        "read model portfolios": _tally(
+            expected_portfolios(acks), [tuple(r) for r in rows["portfolios"]]
+        ),
+        "read model weights": _tally(expected_weights(acks), weights),
+        "read model components": _tally(
+            expected_components(acks),
+            [((r.portfolio_id, r.component_id), r.kind) for r in rows["components"]],
+        ),
     }
 
 

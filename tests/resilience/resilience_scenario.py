@@ -1,7 +1,7 @@
-"""One fault under load, start to finish: the driver runs, the fault is injected after a
-quarter of the commands were acknowledged, observed while it lasts, then recovered from; the
-event store and the read model are compared with every acknowledgement, and the figures of
-the closing table are measured."""
+"""One fault under load, start to finish: the driver runs (on every write service), the fault
+is injected after a quarter of the commands were acknowledged, observed while it lasts, then
+recovered from; the event stores and the read model are compared with every acknowledgement,
+and the figures of the closing table are measured."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ from .resilience_ledger import (
     store_tally,
     until_caught_up,
 )
-from .resilience_load import Answer, LoadDriver
+from .resilience_load import Answer, Clients, LoadDriver, Mix
 from .resilience_stack import FaultStack
 
+PROGRAM_KINDS = frozenset({"program", "member", "funding"})
+PORTFOLIO_KINDS = frozenset({"portfolio", "weights", "component"})
 Step = Callable[[], Awaitable[None]]
 Watch = Callable[[LoadDriver], Awaitable[None]]
 
@@ -39,14 +41,29 @@ class Outcome:
     recovered_in: float
     """Seconds from the start of the recovery until the read model held every acknowledgement."""
 
+    def during_of(self, service: str) -> list[Answer]:
+        """The attempts on one service while the fault lasted."""
+        return [a for a in self.during if a.service == service]
+
+    def _worst(self, count: Callable[[Tally], int]) -> int:
+        """The larger of the event stores' and the read model's totals of `count` (each
+        acknowledged command belongs to one store table and one read-model table)."""
+        return max(
+            sum(count(t) for name, t in self.tallies.items() if name.startswith(place))
+            for place in ("store ", "read model ")
+        )
+
     def row(self, fault: str) -> dict[str, Any]:
         """The closing table's row of this fault."""
         acks = self.driver.acks
+        programs = sum(1 for a in acks if a.kind in PROGRAM_KINDS)
+        portfolios = sum(1 for a in acks if a.kind in PORTFOLIO_KINDS)
         return {
             "fault": fault,
             "commands acknowledged": len(acks),
-            "lost": max(t.missing for t in self.tallies.values()),
-            "double counted": max(t.doubled + t.extra for t in self.tallies.values()),
+            "of which program/portfolio": f"{programs}/{portfolios}",
+            "lost": self._worst(lambda t: t.missing),
+            "double counted": self._worst(lambda t: t.doubled + t.extra),
             "5xx during the fault": sum(1 for a in self.during if (a.status or 0) >= 500),
             "connection errors during the fault": sum(1 for a in self.during if a.status is None),
             "retries replayed": sum(1 for a in acks if a.replayed),
@@ -56,18 +73,18 @@ class Outcome:
 
 async def run_under_load(
     stack: FaultStack,
-    projects: httpx.AsyncClient,
+    clients: Clients,
     admin: httpx.AsyncClient,
     tenant: str,
     *,
-    units: int,
+    mix: Mix,
     inject: Step,
     while_down: Watch,
     recover: Step,
     catch_up_timeout: float = 120.0,
 ) -> Outcome:
-    """Drive `units` projects (and their lessons) through one fault; see the module's doc."""
-    driver = LoadDriver(projects, units=units)
+    """Drive the units of `mix` through one fault; see the module's doc."""
+    driver = LoadDriver(clients, mix)
     load = asyncio.create_task(driver.run())
     try:
         await driver.until_acked(driver.commands // 4)
@@ -139,3 +156,8 @@ async def until(
         if time.monotonic() - started > timeout:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(every)
+
+
+def unaccepted(answers: list[Answer]) -> list[tuple[str, int | None]]:
+    """The first few answers a healthy service would not give (for an assertion's message)."""
+    return [(a.service, a.status) for a in answers if not a.accepted][:5]

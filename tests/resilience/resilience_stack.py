@@ -118,6 +118,16 @@ class FaultStack:
         return self.env["PROJECT_URL"]
 
     @property
+    def program_url(self) -> str:
+        """program-svc's base URL."""
+        return self.env["PROGRAM_URL"]
+
+    @property
+    def portfolio_url(self) -> str:
+        """portfolio-svc's base URL."""
+        return self.env["PORTFOLIO_URL"]
+
+    @property
     def reporting_url(self) -> str:
         """reporting-svc's base URL."""
         return self.env["REPORTING_URL"]
