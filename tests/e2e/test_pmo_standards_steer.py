@@ -7,15 +7,13 @@ the local stack; no approval threshold)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from pmo_shared.testing import TokenFor, required_env
+from pmo_shared.testing import TokenFor, eventually, required_env
 
 from .steps import as_user, command, new_project, poll
 
@@ -126,7 +124,9 @@ async def test_standards_set_in_portfolio_svc_steer_large_offices_and_approval(
         assert answer.status_code == 409, answer.text
         return "defer" in answer.text
 
-    await _eventually(refused_naming_the_deferral)
+    await eventually(
+        refused_naming_the_deferral, what="the refusal naming the deferral", timeout=30
+    )
 
     decision = {"component_id": big, "decision": "approve", "rationale": "Funded"}
     approved = await portfolios.post(
@@ -141,7 +141,7 @@ async def test_standards_set_in_portfolio_svc_steer_large_offices_and_approval(
         assert answer.status_code == 200, answer.text
         return bool(answer.json()["status"] == "approved")
 
-    await _eventually(approval_accepted)
+    await eventually(approval_accepted, what="the approval", timeout=30)
 
     # Raising the threshold again makes it not large from that set on (same day: it replaces).
     raised = {**standards, "large_project_threshold": {"EUR": "2000000"}}
@@ -162,15 +162,6 @@ async def _until_known(
         answer = await client.post(path, json=body, headers=headers)
         return not (answer.status_code == 422 and "arriving" in answer.text)
 
-    await _eventually(known)
+    await eventually(known, what="portfolio-svc knowing the project", timeout=30)
     assert answer is not None
     return answer
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0) -> None:
-    """Run the async `check` until it is true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{check.__name__} did not hold within {timeout} s")
-        await asyncio.sleep(0.05)

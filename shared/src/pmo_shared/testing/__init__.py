@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 TokenFor = Callable[..., str]
@@ -19,6 +21,21 @@ def required_env(name: str) -> str:
     if not value:
         raise RuntimeError(f"{name} is not set: run the suite through `make test`")
     return value
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]],
+    *,
+    what: str,
+    timeout: float = 60,
+    interval: float = 0.1,
+) -> None:
+    """Poll `check` until it holds; fail naming `what` after `timeout` seconds (the bounded wait
+    for what another process does, never a blind sleep)."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(interval)
 
 
 SCHEMATHESIS_CHECKS = (

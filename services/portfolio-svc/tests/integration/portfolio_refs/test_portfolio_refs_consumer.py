@@ -15,9 +15,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -36,7 +35,7 @@ from pmo_shared.database.engine import create_engine_for
 from pmo_shared.domain.events import DomainEvent, EventEnvelope
 from pmo_shared.messaging import cloudevents
 from pmo_shared.settings import KernelSettings
-from pmo_shared.testing import required_env
+from pmo_shared.testing import eventually, required_env
 from portfolio_svc.references.events import registry
 from portfolio_svc.references.model import ProgramRef, ProjectRef
 from portfolio_svc.references.projection import PROJECTION_NAME, ReferencesProjection
@@ -426,16 +425,6 @@ async def consuming(db: Db, kafka: Kafka) -> AsyncIterator[None]:
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 60
-) -> None:
-    """Until `check` holds, for at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.database.engine import create_engine_for
 from pmo_shared.settings import KernelSettings
-from pmo_shared.testing import TokenFor, required_env
+from pmo_shared.testing import TokenFor, eventually, required_env
 from pmo_shared.web.auth import issue_dev_token
 from portfolio_svc.references.projection import PROJECTION_NAME
 from portfolio_svc.references.runner import references_consumer
@@ -96,16 +96,6 @@ async def consuming(engine: AsyncEngine) -> AsyncIterator[None]:
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 60
-) -> None:
-    """Until `check` holds, for at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 async def _client(url: str, token: str) -> AsyncIterator[httpx.AsyncClient]:

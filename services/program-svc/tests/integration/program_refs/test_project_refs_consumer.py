@@ -14,9 +14,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,7 +33,7 @@ from pmo_shared.database.engine import create_engine_for
 from pmo_shared.domain.events import DomainEvent, EventEnvelope
 from pmo_shared.messaging import cloudevents
 from pmo_shared.settings import KernelSettings
-from pmo_shared.testing import required_env
+from pmo_shared.testing import eventually, required_env
 from program_svc.references.events import registry
 from program_svc.references.model import ProjectRef
 from program_svc.references.projection import PROJECTION_NAME, ProjectRefsProjection
@@ -347,15 +346,6 @@ async def consuming(db: Db, kafka: Kafka) -> AsyncIterator[None]:
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 60
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 def _expected_apollo(project: Stream) -> ProjectRef:

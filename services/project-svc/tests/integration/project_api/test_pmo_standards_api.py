@@ -6,15 +6,14 @@ the environment's settings."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+
+from pmo_shared.testing import eventually
 
 from .flows import BASELINE, as_user, post, propose
 from .portfolio_publish import PortfolioStream, publish
@@ -25,14 +24,6 @@ pytestmark = pytest.mark.integration
 IN_FORCE = (datetime.now(UTC) - timedelta(days=2)).date()
 GATE = "rebaseline_active_needs_pmo"
 PROBLEMS = "https://pmo.example/problems/"
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, what: str) -> None:
-    """Wait, bounded, until project-svc's consumer has taken what the check looks for."""
-    deadline = time.monotonic() + 60
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.2)
 
 
 async def _baselined(api: httpx.AsyncClient, bac: str, **overrides: Any) -> str:
