@@ -22,8 +22,10 @@ LOCAL = REPO / "deploy" / "local"
 PROFILE = "fault"
 DATA = REPO / ".data" / PROFILE
 
-TOXIPROXY_PORT = 38474
-REPORTING_DB_PROXY_PORT = 38010
+# Both below the kernel's ephemeral range (32768-60999 here): a port in it can be taken at any
+# moment by some client's outgoing connection, and the proxy's listener then fails to bind.
+TOXIPROXY_PORT = 5548
+REPORTING_DB_PROXY_PORT = 5549
 """reporting-svc reaches PostgreSQL through this Toxiproxy listener; the other services do not."""
 REPORTING_DB_PROXY = "reporting_postgres"
 
