@@ -8,7 +8,10 @@
 #   test  data in .data/test, PostgreSQL 5545, Kafka 9292, services on 18001-18004
 #   bench data in .data/bench, PostgreSQL 5546, Kafka 9492, services on 28001-28004 (make bench)
 #   fault data in .data/fault, PostgreSQL 5547, Kafka 9592, services on 38001-38004
-#         (tests/resilience: the processes its tests kill are this stack's own)
+#         (tests/resilience: the processes its tests kill are this stack's own). With
+#         FAULT_KAFKA_PROXY_PORT set (a Toxiproxy listener forwarding to 127.0.0.1:9594), the
+#         broker gets a second listener on 9594 advertising 127.0.0.1:$FAULT_KAFKA_PROXY_PORT and
+#         the services reach Kafka through the proxy; topics are created on the direct one.
 #
 # Existing servers instead of local ones (as in production):
 #   DATABASE_URL                 all services use it (each in its own schema); no local PostgreSQL
@@ -29,6 +32,10 @@ cd "$REPO"
 
 CMD="${1:-}"
 PROFILE="${2:-dev}"
+# The services' own Kafka listener behind a proxy (fault profile only): its port on the broker
+# and the proxy's port it advertises; empty: the services use the broker's listener directly.
+KAFKA_PROXIED_PORT=""
+KAFKA_PROXY_PORT=""
 
 case "$PROFILE" in
   dev)
@@ -54,6 +61,8 @@ case "$PROFILE" in
     KAFKA_PORT=9592
     PORT_BASE=38000
     ENVIRONMENT=test
+    KAFKA_PROXY_PORT="${FAULT_KAFKA_PROXY_PORT:-}"
+    [[ -z "$KAFKA_PROXY_PORT" ]] || KAFKA_PROXIED_PORT=$((KAFKA_PORT + 2))
     ;;
   *)
     echo "stack.sh: unknown profile '$PROFILE' (dev, test, bench or fault)" >&2
@@ -73,6 +82,7 @@ SECRETS="$DATA/secrets"
 WRITE_SERVICES=(project-svc program-svc portfolio-svc)
 VENV="$REPO/.venv"
 SVC_ENV=()
+SERVICES_KAFKA_BOOTSTRAP=""
 READY_TIMEOUT="${READY_TIMEOUT:-90}"
 KAFKA_TOPIC_PARTITIONS="${KAFKA_TOPIC_PARTITIONS:-6}"
 
@@ -181,7 +191,7 @@ service_env() {
   SVC_ENV=(
     SERVICE_NAME="$name" ENVIRONMENT="$ENVIRONMENT" HOST=127.0.0.1 PORT="$port"
     DATABASE_URL="$(database_url_for "$name")" DB_SCHEMA="$schema"
-    KAFKA_BOOTSTRAP_SERVERS="$KAFKA_BOOTSTRAP_SERVERS"
+    KAFKA_BOOTSTRAP_SERVERS="${SERVICES_KAFKA_BOOTSTRAP:-$KAFKA_BOOTSTRAP_SERVERS}"
     KAFKA_TOPIC_PARTITIONS="$KAFKA_TOPIC_PARTITIONS"
     PMO_STACK_SERVICE="$DATA/$name"
   )
@@ -417,7 +427,16 @@ cmd_up() {
     log "using KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS (no local Kafka)"
   else
     KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
-    KAFKA_PORT="$KAFKA_PORT" KAFKA_CONTROLLER_PORT="$((KAFKA_PORT + 1))" KAFKA_DIR="$KAFKA_DIR" \
+    local proxied=()
+    if [[ -n "$KAFKA_PROXIED_PORT" ]]; then
+      SERVICES_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PROXY_PORT"
+      proxied=(KAFKA_PROXIED_PORT="$KAFKA_PROXIED_PORT"
+        KAFKA_PROXIED_ADVERTISED="$SERVICES_KAFKA_BOOTSTRAP")
+      log "services reach Kafka through $SERVICES_KAFKA_BOOTSTRAP (to the listener on" \
+        "$KAFKA_PROXIED_PORT)"
+    fi
+    env "${proxied[@]+"${proxied[@]}"}" KAFKA_PORT="$KAFKA_PORT" \
+      KAFKA_CONTROLLER_PORT="$((KAFKA_PORT + 1))" KAFKA_DIR="$KAFKA_DIR" \
       PYTHON="$VENV/bin/python" "$HERE/kafka.sh" start &
     kafka_job=$!
   fi

@@ -1,5 +1,8 @@
 """The `fault` stack of the resilience tests (deploy/local/stack.sh up fault), whose processes
-they kill and restart, and the Toxiproxy server between reporting-svc and its PostgreSQL.
+they kill and restart, and the Toxiproxy server with three proxies: reporting-svc to its
+PostgreSQL, the three write services to theirs, and every service to Kafka (the broker's PROXIED
+listener, which advertises the proxy's port, so a client that bootstraps through the proxy
+stays behind it). The tests themselves reach PostgreSQL and Kafka directly.
 
 Nothing here touches another profile's processes: every pid comes from the fault stack's own
 pid files, and each one is checked against the stack's marker before a signal is sent."""
@@ -28,6 +31,16 @@ TOXIPROXY_PORT = 5548
 REPORTING_DB_PROXY_PORT = 5549
 """reporting-svc reaches PostgreSQL through this Toxiproxy listener; the other services do not."""
 REPORTING_DB_PROXY = "reporting_postgres"
+WRITERS_DB_PROXY_PORT = 5550
+"""project-svc, program-svc and portfolio-svc reach PostgreSQL through this listener."""
+WRITERS_DB_PROXY = "writers_postgres"
+WRITE_SERVICES = ("project-svc", "program-svc", "portfolio-svc")
+KAFKA_PROXY_PORT = 5551
+"""Every service of the stack reaches Kafka through this listener (stack.sh's
+FAULT_KAFKA_PROXY_PORT): it forwards to the broker's PROXIED listener, which advertises it."""
+KAFKA_PROXIED_PORT = 9594
+"""The broker's PROXIED listener (stack.sh: the fault profile's Kafka port + 2)."""
+KAFKA_PROXY = "kafka"
 
 # What a sourced `.data/test/env` (or a developer's shell) sets that would point the fault
 # stack at another profile's servers or secrets.
@@ -145,21 +158,33 @@ class FaultStack:
         return Path(self.env["JWT_SECRET_FILE"]).read_text().strip()
 
     def _stack_env(self) -> dict[str, str]:
-        proxied = f"postgresql+asyncpg://postgres@127.0.0.1:{REPORTING_DB_PROXY_PORT}/pmo"
-        return _clean_env(REPORTING_SVC_DATABASE_URL=proxied)
+        def proxied(port: int) -> str:
+            return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/pmo"
+
+        writers = {
+            f"{name.replace('-', '_').upper()}_DATABASE_URL": proxied(WRITERS_DB_PROXY_PORT)
+            for name in WRITE_SERVICES
+        }
+        return _clean_env(
+            REPORTING_SVC_DATABASE_URL=proxied(REPORTING_DB_PROXY_PORT),
+            FAULT_KAFKA_PROXY_PORT=str(KAFKA_PROXY_PORT),
+            **writers,
+        )
 
     def _toxiproxy_sh(self, command: str) -> None:
         env = _clean_env(TOXIPROXY_PORT=str(TOXIPROXY_PORT), TOXIPROXY_DIR=str(DATA / "toxiproxy"))
         _run([str(LOCAL / "toxiproxy.sh"), command], env=env, timeout=300)
 
     def up(self) -> None:
-        """Toxiproxy with reporting-svc's proxy, then the whole stack (or what of it is
-        stopped: `up` starts only the missing parts), ready."""
+        """Toxiproxy with its proxies, then the whole stack (or what of it is stopped: `up`
+        starts only the missing parts), ready."""
         DATA.mkdir(parents=True, exist_ok=True)
         self._toxiproxy_sh("start")
         self.toxiproxy.create(
             REPORTING_DB_PROXY, listen=REPORTING_DB_PROXY_PORT, upstream=self.pg_port
         )
+        self.toxiproxy.create(WRITERS_DB_PROXY, listen=WRITERS_DB_PROXY_PORT, upstream=self.pg_port)
+        self.toxiproxy.create(KAFKA_PROXY, listen=KAFKA_PROXY_PORT, upstream=KAFKA_PROXIED_PORT)
         self.restart_services()
 
     def restart_services(self) -> None:
@@ -204,6 +229,8 @@ class FaultStack:
             KAFKA_PORT="9592",
             KAFKA_CONTROLLER_PORT="9593",
             KAFKA_DIR=str(DATA / "kafka"),
+            KAFKA_PROXIED_PORT=str(KAFKA_PROXIED_PORT),
+            KAFKA_PROXIED_ADVERTISED=f"127.0.0.1:{KAFKA_PROXY_PORT}",
             PYTHON=str(REPO / ".venv" / "bin" / "python"),
         )
 

@@ -1,7 +1,8 @@
 """The long variants (`make soak`, marker `soak`): thousands of commands (on projects, programs
-and portfolios) through each process fault, and the other network faults through Toxiproxy (a
-bandwidth limit, connections reset, a 10 s partition), with the same guarantees as the CI
-scenarios."""
+and portfolios) through each process fault, the other network faults through Toxiproxy between
+reporting-svc and PostgreSQL (a bandwidth limit, connections reset, a 10 s partition), and the
+network faults of `resilience_paths` (write services to PostgreSQL, every service to Kafka)
+with each fault held 10 s, with the same guarantees as the CI scenarios."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from .resilience_load import Clients, LoadDriver, Mix
+from .resilience_paths import SOAK, bad_answers, drained, kafka_faults, write_database_faults
 from .resilience_rebuild import rebuild_equals_live
 from .resilience_scenario import run_under_load, unaccepted, until
 from .resilience_stack import REPORTING_DB_PROXY, FaultStack
@@ -92,6 +94,61 @@ async def test_soak_network_fault(
     fault_table.append(outcome.row(f"soak: Toxiproxy reporting-svc↔PostgreSQL {toxic}"))
     assert all(t.exact for t in outcome.tallies.values()), outcome.tallies
     assert all(a.accepted for a in outcome.during), unaccepted(outcome.during)
+
+
+async def test_soak_network_faults_to_the_write_services_database(
+    fault_stack: FaultStack,
+    fault_clients: Clients,
+    fault_admin: httpx.AsyncClient,
+    fault_tenant: str,
+    fault_table: list[dict[str, Any]],
+) -> None:
+    outcome, observed = await write_database_faults(
+        fault_stack,
+        fault_clients,
+        fault_admin,
+        fault_tenant,
+        mix=SOAK_MIX,
+        durations=SOAK,
+        catch_up_timeout=300,
+    )
+    fault_table.append(
+        outcome.row(
+            "soak: Toxiproxy write services↔PostgreSQL 200 ms, 32 KB/s 10 s, reset 10 s, 10 s cut"
+        )
+    )
+    assert all(t.exact for t in outcome.tallies.values()), outcome.tallies
+    assert bad_answers(outcome.during) == []
+    assert any(a.status == 503 for a in observed.during(outcome, "partition"))
+    assert 503 in observed.readyz["partition"], observed.readyz
+    await drained(fault_stack, timeout=120)
+
+
+async def test_soak_network_faults_to_kafka(
+    fault_stack: FaultStack,
+    fault_clients: Clients,
+    fault_admin: httpx.AsyncClient,
+    fault_tenant: str,
+    fault_table: list[dict[str, Any]],
+) -> None:
+    outcome, observed = await kafka_faults(
+        fault_stack,
+        fault_clients,
+        fault_admin,
+        fault_tenant,
+        mix=SOAK_MIX,
+        durations=SOAK,
+        catch_up_timeout=300,
+    )
+    fault_table.append(
+        outcome.row("soak: Toxiproxy services↔Kafka 10 s cut, 200 ms, 32 KB/s 10 s, reset 10 s")
+    )
+    assert all(t.exact for t in outcome.tallies.values()), outcome.tallies
+    assert all(a.accepted for a in outcome.during), unaccepted(outcome.during)
+    assert observed.readyz["partition"] == {200}, observed.readyz
+    assert max(observed.backlog_during) > observed.backlog_before, observed.backlog_during
+    assert max(observed.lag_during) > 0
+    await drained(fault_stack, timeout=120)
 
 
 @pytest.mark.parametrize("fault", list(PROCESSES))
