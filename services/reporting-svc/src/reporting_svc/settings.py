@@ -17,6 +17,13 @@ class ReportingSettings(ServiceSettings):
     service_name: str = Field(default="reporting-svc", min_length=1)
     db_schema: str = DB_SCHEMA
     port: int = Field(default=8004, ge=1, le=65535)
+    run_projections: bool = Field(
+        default=True,
+        description=(
+            "feed the read models in this API process (false: `reporting-consumer` processes "
+            "feed them and this one only follows the live generation and answers queries)"
+        ),
+    )
     # The defaults of a tenant without PMO standards in force at a report's status date; the
     # standards (pmo.portfolio.events) set a band per index of their own.
     health_green: Decimal = Field(

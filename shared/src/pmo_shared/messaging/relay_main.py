@@ -1,9 +1,11 @@
-"""`pmo-relay`: run a service's outbox relay as its own process (services also embed it)."""
+"""`pmo-relay`: run a service's outbox relay as its own process (services also embed it).
+
+With `PORT` set it answers `/healthz`, `/readyz` (database required, Kafka reported) and
+`/metrics` there (`web.app.run_worker`); SIGTERM lets the relay finish its batch and exit 0."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 
 import structlog
 
@@ -11,25 +13,26 @@ from pmo_shared.database.engine import create_engine_for
 from pmo_shared.messaging.relay import OutboxRelay
 from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
 from pmo_shared.settings import KernelSettings
+from pmo_shared.web.app import ProcessSettings, run_worker
+from pmo_shared.web.health import database_check, kafka_check
 
 log = structlog.get_logger(__name__)
 
 
-async def run(settings: KernelSettings) -> None:
+async def run(settings: KernelSettings, process: ProcessSettings | None = None) -> None:
     """Relay until SIGTERM or SIGINT."""
     engine = create_engine_for(settings.database_url, schema=settings.db_schema, pool_size=2)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     relay = OutboxRelay(
         engine,
         service=settings.service_name,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         topic_for=TOPIC_BY_STREAM_TYPE.__getitem__,
     )
+    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers)]
     try:
-        await relay.run(stop)
+        await run_worker(
+            relay.run, title="pmo-relay", checks=checks, process=process or ProcessSettings()
+        )
     finally:
         await engine.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -13,6 +14,8 @@ from typing import Any
 import structlog
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.importer import import_from_string
 
@@ -38,7 +41,8 @@ from pmo_shared.web.health import ReadinessCheck, database_check, kafka_check, o
 from pmo_shared.web.problems import install_problem_handlers
 from pmo_shared.web.ratelimit import MUTATING_METHODS, CommandRateLimiter
 
-SHUTDOWN_GRACE_SECONDS = 10.0
+BACKGROUND_STOP_SECONDS = 10.0
+"""How long background jobs (relay, consumers) get to stop once the app shuts down."""
 
 log = structlog.get_logger(__name__)
 
@@ -161,7 +165,7 @@ def _start(job: BackgroundTask, *, stop: asyncio.Event) -> asyncio.Task[None]:
 async def _finish(tasks: Sequence[asyncio.Task[None]]) -> None:
     if not tasks:
         return
-    _done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+    _done, pending = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_SECONDS)
     for task in pending:
         log.warning("background_task_cancelled", task=task.get_name())
         task.cancel()
@@ -241,13 +245,45 @@ def _document_problems(operation: dict[str, Any], *, command: bool) -> None:
         responses[status] = {"description": description, "content": content}
 
 
+class ProcessSettings(BaseSettings):
+    """How a process of a service stops, and where a process without an API (the relay, the
+    consumers) answers its probes; read from the same environment as the service's settings."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    shutdown_grace_seconds: int = Field(
+        default=20,
+        ge=0,
+        le=600,
+        description=(
+            "after SIGTERM, how long in-flight requests may take to finish before they are "
+            "cancelled (keep it below the pod's terminationGracePeriodSeconds)"
+        ),
+    )
+    host: str = "127.0.0.1"
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="where a worker process serves /healthz, /readyz and /metrics (unset: none)",
+    )
+
+
 def serve(factory: str, settings: ServiceSettings) -> None:
     """Run the app that `factory` ("module:function") builds under uvicorn (uvloop, httptools),
-    in `WEB_CONCURRENCY` worker processes, with the process's JSON logging."""
+    in `WEB_CONCURRENCY` worker processes, with the process's JSON logging.
+
+    On SIGTERM (or SIGINT) the server stops accepting connections, lets the requests in flight
+    finish for up to `SHUTDOWN_GRACE_SECONDS`, runs the app's shutdown and the process exits 0."""
     configure_logging(settings)
+    grace = ProcessSettings().shutdown_grace_seconds
     if not asyncio.run(_preflight(factory)):
         # uvicorn's worker supervisor would stop with exit code 0: say it failed
         raise SystemExit(3)
+    # uvicorn re-raises the stop signal once it has drained, under the handler it found: a
+    # no-op one makes a requested stop a clean exit (0) instead of death by the signal.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _stopped)
     with _shared_metrics(settings):
         uvicorn.run(
             factory,
@@ -258,11 +294,85 @@ def serve(factory: str, settings: ServiceSettings) -> None:
             loop="uvloop",
             http="httptools",
             lifespan="on",
+            timeout_graceful_shutdown=grace,
             # Logging is ours: uvicorn keeps its hands off, and the middleware writes access lines.
             log_config=None,
             access_log=False,
             server_header=False,
         )
+    log.info("server_stopped")
+
+
+def _stopped(signum: int, _frame: object) -> None:
+    log.info("stop_signal_after_drain", signal=signal.Signals(signum).name)
+
+
+class _OpsServer(uvicorn.Server):
+    """uvicorn serving a worker's ops routes; the worker, not uvicorn, owns the stop signals."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Leave the process's signal handlers alone."""
+        yield
+
+
+async def run_worker(
+    job: BackgroundTask,
+    *,
+    title: str,
+    checks: Sequence[ReadinessCheck],
+    process: ProcessSettings,
+) -> None:
+    """Run `job` until SIGTERM or SIGINT; meanwhile serve `/healthz`, `/readyz` (`checks`) and
+    `/metrics` on `process.host`:`process.port` when a port is set. The job gets the stop event
+    and drains itself; the probes answer until it has. A job that dies or returns before it was
+    asked to stop raises (the process exits non-zero, so the orchestrator restarts it)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stop.set)
+    server: _OpsServer | None = None
+    serving: asyncio.Task[None] | None = None
+    if process.port is not None:
+        app = FastAPI(title=title, openapi_url=None, docs_url=None, redoc_url=None)
+        app.include_router(ops_router(checks))
+        server = _OpsServer(
+            uvicorn.Config(
+                app,
+                host=process.host,
+                port=process.port,
+                lifespan="off",
+                log_config=None,
+                access_log=False,
+                server_header=False,
+            )
+        )
+        serving = asyncio.create_task(server.serve(), name=f"{title}-ops")
+
+    async def work() -> None:
+        await job(stop)
+
+    working = asyncio.create_task(work(), name=title)
+    log.info("worker_started", worker=title, port=process.port)
+    try:
+        waiting: set[asyncio.Task[None]] = {working} if serving is None else {working, serving}
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if not working.done():  # the ops server failed (e.g. its port is taken)
+            stop.set()
+            if serving is not None:
+                await serving  # raises what stopped it
+        await working
+        if not stop.is_set():
+            raise RuntimeError(f"{title} stopped before it was asked to")
+    finally:
+        stop.set()
+        if not working.done():
+            await asyncio.wait({working}, timeout=process.shutdown_grace_seconds)
+            working.cancel()
+        if server is not None and serving is not None:
+            server.should_exit = True
+            await asyncio.gather(serving, return_exceptions=True)
+        log.info("worker_stopped", worker=title)
 
 
 async def _preflight(factory: str) -> bool:
