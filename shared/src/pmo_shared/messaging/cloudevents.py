@@ -83,23 +83,31 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> EventEn
         if min(versions) < 1 or occurred_at.tzinfo is None:
             raise InvalidEventError("versions start at 1 and times carry their offset")
         causation = attrs.get("causationid")
-        stream_id = UUID(attrs["streamid"].decode())
-        partition_key = attrs.get("partitionkey")  # absent on messages from before it existed
-        ordering_id = UUID(partition_key.decode()) if partition_key is not None else stream_id
-        return EventEnvelope.model_construct(
-            event_id=UUID(attrs["id"].decode()),
-            event_type=attrs["type"].decode(),
-            schema_version=versions[0],
-            stream_type=attrs["streamtype"].decode(),
-            stream_id=stream_id,
-            stream_version=versions[1],
-            occurred_at=occurred_at,
-            tenant_id=_text(attrs["tenantid"]),
-            actor=_text(attrs["actor"]),
-            correlation_id=_text(attrs["correlationid"]),
-            causation_id=causation.decode() if causation is not None else None,
-            payload=payload,
-            ordering_id=ordering_id if ordering_id != stream_id else None,
+        raw_stream_id = attrs["streamid"]
+        stream_id = UUID(raw_stream_id.decode())
+        # absent on messages from before it existed; parsed only when it names another stream
+        partition_key = attrs.get("partitionkey")
+        ordering_id = None
+        if partition_key is not None and partition_key != raw_stream_id:
+            ordering_id = UUID(partition_key.decode())
+            if ordering_id == stream_id:  # the same id spelt otherwise (upper case)
+                ordering_id = None
+        return EventEnvelope.from_checked(
+            {
+                "event_id": UUID(attrs["id"].decode()),
+                "event_type": attrs["type"].decode(),
+                "schema_version": versions[0],
+                "stream_type": attrs["streamtype"].decode(),
+                "stream_id": stream_id,
+                "stream_version": versions[1],
+                "occurred_at": occurred_at,
+                "tenant_id": _text(attrs["tenantid"]),
+                "actor": _text(attrs["actor"]),
+                "correlation_id": _text(attrs["correlationid"]),
+                "causation_id": causation.decode() if causation is not None else None,
+                "payload": payload,
+                "ordering_id": ordering_id,
+            }
         )
     except InvalidEventError:
         raise
