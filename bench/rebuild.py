@@ -686,8 +686,8 @@ def measure_rebuild_speed(ctx: Context, *, profile: bool = False) -> list[Row]:
             fmt_rate(rate, "events/s"),
             fmt_rate(raw_rate, "messages/s"),
             fmt_ratio(rate, raw_rate),
-            "≥ 20,000 events/s",
-            rate >= 20_000 and plain["clean"],
+            "≥ 0.3x",  # issue 16
+            raw_rate > 0 and rate / raw_rate >= 0.3 and plain["clean"],
         ),
         Row(
             f"3 · live generation catch-up while {EVENTS:,} events arrive (plain, caught up "
@@ -695,6 +695,8 @@ def measure_rebuild_speed(ctx: Context, *, profile: bool = False) -> list[Row]:
             fmt_rate(catch_rate, "events/s"),
             fmt_rate(raw_rate, "messages/s"),
             fmt_ratio(catch_rate, raw_rate),
+            "≥ 0.3x",
+            raw_rate > 0 and catch_rate / raw_rate >= 0.3,
         ),
         Row(
             "3b · rebuild events/s with personal data sealed (vs plain, same run; "

@@ -6,6 +6,12 @@ are committed only after that transaction. A crash between the two redelivers th
 processed-event records turn the redelivery into a no-op; the same records absorb duplicates the
 outbox relay may publish after its own crash.
 
+While a batch is being written, the next one is fetched and decoded (the decoding, in slices,
+runs while the batch's statements are in PostgreSQL): its records follow the batch's on every
+partition, and it is applied only after the batch has committed, so per-partition order holds.
+A prefetched batch from before a rebalance is dropped unapplied: the new assignment starts every
+partition again from its committed offset.
+
 A message that cannot be processed (not a CloudEvent, unknown type or version, invalid payload,
 or a projection that rejects it) is sent to the dead-letter topic with the reason in its headers,
 recorded in `dead_letters`, and the consumer moves on.
@@ -90,6 +96,7 @@ class Projection(Protocol):
 
 
 _Batches = dict[TopicPartition, list[ConsumedMessage]]
+_DECODE_SLICE = 200  # messages decoded between two turns of the event loop
 
 
 @dataclass(slots=True)
@@ -98,6 +105,13 @@ class _Decoded:
     envelope: EventEnvelope | None = None
     event: DomainEvent | None = None
     reason: str | None = None
+
+
+@dataclass(slots=True)
+class _Fetched:
+    batches: _Batches
+    decoded: list[_Decoded]
+    epoch: int  # the runner's rebalance count when the fetch began
 
 
 @dataclass(slots=True)
@@ -166,6 +180,7 @@ class ConsumerRunner:
         self._retry_backoff = retry_backoff
         self._after_db_commit = after_db_commit
         self._batch_lock = asyncio.Lock()
+        self._epoch = 0  # rebalances seen: a batch fetched before one is stale
         self._consumed: dict[TopicPartition, int] = {}
         self.consumer: AIOKafkaConsumer | None = None
 
@@ -191,34 +206,64 @@ class ConsumerRunner:
             max_records=self._max_batch,
         )
         producer = create_producer(self._bootstrap_servers, client_id=f"{self.name}-dlq")
-        consumer.subscribe(list(self._projection.topics), listener=_WaitForBatch(self._batch_lock))
+        listener = _WaitForBatch(self._batch_lock, self._revoked)
+        consumer.subscribe(list(self._projection.topics), listener=listener)
         await consumer.start()
         await producer.start()
         self.consumer = consumer
+        pending: asyncio.Task[_Fetched] | None = None
         try:
             while not stop.is_set():
-                batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+                fetched = await (pending if pending is not None else self._fetch(consumer))
+                pending = None
                 # Before the batch too: one stuck behind an outage still shows its lag.
                 self._record_lag(consumer)
-                if batches:
+                if fetched.batches:
                     async with self._batch_lock:
-                        await self._handle(consumer, producer, batches)
+                        if fetched.epoch != self._epoch:
+                            # Fetched across a rebalance: dropped, and read again from where
+                            # it began (on a partition this member still holds; the others'
+                            # new owners read them from the committed offsets).
+                            _rewind(consumer, fetched.batches)
+                        else:
+                            # The next batch is fetched and decoded while this one is written.
+                            pending = asyncio.create_task(self._fetch(consumer))
+                            await self._handle(consumer, producer, fetched)
                 self._record_lag(consumer)
         finally:
             self.consumer = None
+            if pending is not None:  # never applied: read again from the committed offsets
+                pending.cancel()
+                await asyncio.wait([pending])
+                if not pending.cancelled():
+                    pending.exception()  # retrieved; it is dropped with its batch
             with contextlib.suppress(Exception):
                 await consumer.stop()
             with contextlib.suppress(Exception):
                 await producer.stop()
 
-    async def _handle(
-        self, consumer: AIOKafkaConsumer, producer: DeadLetterProducer, batches: _Batches
-    ) -> None:
+    def _revoked(self) -> None:
+        self._epoch += 1
+
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> _Fetched:
+        """The next batch, decoded in slices (the batch being written runs in between)."""
+        epoch = self._epoch
+        batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
         # A replay meant for another consumer is left out; its offset is committed all the same.
         messages = [
             m for tp in sorted(batches, key=str) for m in batches[tp] if is_for(m, self.name)
         ]
-        decoded = [self._decode(m) for m in messages]
+        decoded: list[_Decoded] = []
+        for start in range(0, len(messages), _DECODE_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            decoded.extend(self._decode(m) for m in messages[start : start + _DECODE_SLICE])
+        return _Fetched(batches, decoded, epoch)
+
+    async def _handle(
+        self, consumer: AIOKafkaConsumer, producer: DeadLetterProducer, fetched: _Fetched
+    ) -> None:
+        batches, decoded = fetched.batches, fetched.decoded
         with metrics.BATCH_SECONDS.labels(self.name).time():
             try:
                 outcome = await self._apply_batch(decoded, producer, isolate=False)
@@ -352,14 +397,16 @@ def _rewind(consumer: AIOKafkaConsumer, batches: _Batches) -> None:
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Lets a rebalance wait for the batch in flight, so its offsets are committed first."""
+    """Lets a rebalance wait for the batch in flight, so its offsets are committed first, and
+    tells the runner (`on_revoked`) that a batch fetched before now is stale."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
+    def __init__(self, lock: asyncio.Lock, on_revoked: Callable[[], None]) -> None:
         self._lock = lock
+        self._on_revoked = on_revoked
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         async with self._lock:
-            pass
+            self._on_revoked()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         return None

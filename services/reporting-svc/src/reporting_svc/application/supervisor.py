@@ -2,6 +2,12 @@
 rebuilt generation live once it has caught up. Every replica runs one; the generation register
 in PostgreSQL is the shared truth, so replicas agree and a rebuild survives restarts.
 
+Scaling out is running more of them: every process that feeds the read models (reporting-svc's
+API process unless `RUN_PROJECTIONS` is false, each `reporting-consumer`) is a member of every
+generation's consumer group, so the processes split the topics' partitions, a rebuild included
+(partition-parallel, each member committing its own batches with their processed-event
+records; a key's events stay in one partition, so in one member, in order).
+
 A switch is invisible to readers: the live engine is replaced in one step (never unset in
 between), and a retired generation's engine stays open until its schema is dropped, so a reader
 that looked it up just before a switch reads the old generation to completion."""
@@ -10,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,12 +78,13 @@ class ProjectionSupervisor:
         *,
         settings: ReportingSettings,
         projection: str = PROJECTION_NAME,
+        topics: Sequence[str] | None = None,
         poll_seconds: float = 0.5,
     ) -> None:
         self._engine = engine
         self._settings = settings
         self.projection = projection
-        self.topics = tuple(ProjectReportsProjection().topics)
+        self.topics = tuple(topics if topics is not None else ProjectReportsProjection().topics)
         self._poll = poll_seconds
         self._running: dict[int, _Running] = {}
         # Engines of generations whose consumer has stopped but whose schema is still there.
