@@ -19,7 +19,7 @@ TOKEN_TENANT ?= demo
 TOKEN_ROLES ?= pmo
 TOKEN_SUB ?= dev-user
 
-.PHONY: help install up down status logs clean token demo lint format typecheck test soak constraints event-docs bench
+.PHONY: help install up down status logs clean token demo lint format typecheck test soak constraints event-docs bench images
 
 help: ## Show this help
 	@echo "PMO backend - make targets:"
@@ -87,6 +87,9 @@ constraints: install ## Re-pin constraints.txt from the current .venv
 	  $(VENV)/bin/pip freeze --exclude-editable | grep -viE '^pmo[-_]'; } > constraints.txt.new
 	@mv constraints.txt.new constraints.txt
 	@echo "constraints.txt updated"
+
+images: ## Build the four service images (podman, debootstrap base; no Docker) and save OCI archives to .data/images
+	@deploy/images/build.sh save
 
 bench: install ## Benchmarks vs baselines on a stack of their own (BENCH_ARGS; bench/README.md)
 	@bench/setup.sh
