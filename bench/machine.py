@@ -7,12 +7,13 @@ import os
 import platform
 import re
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import REPO
+from bench.common import REPO, Context, Row
 from pmo_shared.database.engine import create_engine_for
 
 LIBS = (
@@ -105,3 +106,104 @@ def machine_info(database_url: str) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             info[lib] = "not installed"
     return info
+
+
+def _status_kib(pid: int) -> dict[str, int]:
+    """VmHWM (peak resident set since the process started) and VmRSS of `pid`, in KiB."""
+    values: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("VmHWM", "VmRSS"):
+                values[name] = int(rest.split()[0])
+    except (OSError, ValueError):
+        return {}
+    return values
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _pid_in(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """One process's resident set: its peak since it started and now, MiB."""
+
+    name: str
+    pid: int
+    peak_mib: float
+    now_mib: float
+
+
+def _memory(name: str, pid: int, kib: dict[str, int]) -> Memory:
+    return Memory(name, pid, kib.get("VmHWM", 0) / 1024, kib.get("VmRSS", 0) / 1024)
+
+
+def stack_memory(data_dir: Path) -> list[Memory]:
+    """The peak resident set (VmHWM: since each process started) of every process of a stack:
+    each one under `run/*.pid` (the services, and any other process stack.sh starts there,
+    e.g. a relay or a consumer of its own), the Kafka broker, PostgreSQL's postmaster and
+    its largest backend (with their count and the sum of their current RSS: shared buffers
+    are counted in each backend that touched them). MiB; a process gone is left out."""
+    out: list[Memory] = []
+    for pid_file in sorted((data_dir / "run").glob("*.pid")):
+        pid = _pid_in(pid_file)
+        kib = _status_kib(pid) if pid else {}
+        if pid and kib:
+            out.append(_memory(pid_file.stem, pid, kib))
+    kafka = _pid_in(data_dir / "kafka" / "kafka.pid")
+    kib = _status_kib(kafka) if kafka else {}
+    if kafka and kib:
+        out.append(_memory("kafka", kafka, kib))
+    master = _pid_in(data_dir / "postgres" / "data" / "postmaster.pid")
+    kib = _status_kib(master) if master else {}
+    if master and kib:
+        out.append(_memory("postgres (postmaster)", master, kib))
+        backends = [(p, _status_kib(p)) for p in _children(master)]
+        backends = [(p, k) for p, k in backends if k]
+        if backends:
+            pid, top = max(backends, key=lambda b: b[1].get("VmHWM", 0))
+            total = sum(k.get("VmRSS", 0) for _, k in backends) / 1024
+            name = (
+                f"postgres (largest of {len(backends)} backends; their RSS now sums to "
+                f"{total:,.0f} MiB)"
+            )
+            out.append(_memory(name, pid, top))
+    return out
+
+
+API_RSS_GOAL_MIB = 200
+
+
+def measure_memory(ctx: Context) -> list[Row]:
+    """Item 8: the peak RSS of every process of the stack, at the end of the items run (VmHWM
+    is each process's peak since it started: under all the load the run put on it)."""
+    rows = []
+    for proc in stack_memory(Path(ctx.env["PMO_DATA_DIR"])):
+        api = proc.name.endswith("-svc")
+        rows.append(
+            Row(
+                f"8 · peak RSS MiB, {proc.name} (pid {proc.pid}; now {proc.now_mib:,.0f} MiB"
+                + ("; an API process" if api else "")
+                + ")",
+                f"{proc.peak_mib:,.0f}",
+                goal=f"≤ {API_RSS_GOAL_MIB} MiB" if api else "",
+                met=(proc.peak_mib <= API_RSS_GOAL_MIB) if api else None,
+            )
+        )
+    return rows

@@ -196,18 +196,26 @@ async def list_project_metrics(
     """Every project's metrics at a status date, filtered by status (then), overall health and
     manager (a user id: the projects it manages by the pseudonyms the key services know of
     it; none once that person is erased), sorted."""
-    items = await reports.projects(principal.tenant, when=when, manager=manager)
-    items = [
-        r
-        for r in items
-        if (status is None or r.status == status)
-        and (health is None or r.metrics.health.overall == health)
-    ]
-    key = sort.lstrip("-")
-    items.sort(key=lambda r: (_sort_value(r, key), str(r.project_id)), reverse=sort.startswith("-"))
-    start = _offset(cursor)
-    page = items[start : start + limit]
-    more = start + limit < len(items)
+    start, more = 0, False
+
+    def page_of(items: list[ProjectReport]) -> list[ProjectReport]:
+        # Filtered, sorted and paged before any manager is opened: only the page's are.
+        nonlocal start, more
+        items = [
+            r
+            for r in items
+            if (status is None or r.status == status)
+            and (health is None or r.metrics.health.overall == health)
+        ]
+        key = sort.lstrip("-")
+        items.sort(
+            key=lambda r: (_sort_value(r, key), str(r.project_id)), reverse=sort.startswith("-")
+        )
+        start = _offset(cursor)
+        more = start + limit < len(items)
+        return items[start : start + limit]
+
+    page = await reports.projects(principal.tenant, when=when, manager=manager, shown=page_of)
     return schemas.ProjectMetricsPage(
         items=[metrics_read(r) for r in page],
         next_cursor=encode_cursor_number("o", start + limit) if more else None,

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -338,18 +338,35 @@ class ReportService:
         return await self._project(tenant, project_id, when=when, people=True)
 
     async def projects(
-        self, tenant: str, *, when: When, manager: str | None = None
+        self,
+        tenant: str,
+        *,
+        when: When,
+        manager: str | None = None,
+        shown: Callable[[list[ProjectReport]], list[ProjectReport]] | None = None,
     ) -> list[ProjectReport]:
         """Every project the tenant knew at the instant, at the status date (those `manager`
         manages: by the pseudonyms the key services know of that user id; none once the
-        person is erased; 503 `KeyServiceUnavailableError` while a key service is down)."""
+        person is erased; 503 `KeyServiceUnavailableError` while a key service is down).
+        With `shown` (a filter, sort and page of the reports, which must not look at their
+        `manager`), only the reports it keeps come back, and only their managers are opened."""
         managed_by = None
         if manager is not None:
             refs = await self.keys.lookup(tenant, manager)
             if not refs:
                 return []
             managed_by = PersonFilter(frozenset(refs), manager)
-        return await self._projects(tenant, when, people=True, manager=managed_by)
+        if shown is None:
+            return await self._projects(tenant, when, people=True, manager=managed_by)
+        async with self.snapshot() as conn:
+            asked = await self.asked_in(conn, tenant, when)
+            rows = await queries.project_facts(
+                conn, tenant_id=tenant, cutoff=asked.cutoff, manager=managed_by
+            )
+        sealed = {row.project_id: row.manager for row in rows}
+        kept = shown([self.report_of(row, asked) for row in rows])
+        managers = await self._opened(tenant, [sealed[r.project_id] for r in kept], people=True)
+        return [replace(r, manager=m) for r, m in zip(kept, managers, strict=True)]
 
     async def series(
         self, tenant: str, project_id: UUID, *, when: When
