@@ -11,11 +11,9 @@ SIGTERM and a clean exit.
 The images are built when absent or out of date (`deploy/images/build.sh build`: a label holds
 the hash of their inputs), so a warm run costs a few seconds per image.
 
-Caveat: the write services always start their reference consumers, whose Kafka consumer groups
-are fixed names shared with the test stack's services. During the few seconds a smoke instance
-runs, the group rebalances onto it; it only consumes events nobody has consumed yet (there are
-none while the suite runs serially). reporting-svc runs with RUN_PROJECTIONS=false, so its
-projection groups are not joined at all.
+The write services start their reference consumers: with CONSUMER_GROUP_PREFIX set, the
+smoke instances join Kafka consumer groups of their own and never take a partition from the
+test stack's services. reporting-svc runs with RUN_PROJECTIONS=false (the API alone).
 """
 
 from __future__ import annotations
@@ -210,6 +208,7 @@ def test_images_smoke_service_runs_from_its_read_only_image(
         "PERSONAL_DATA_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "HOST": "127.0.0.1",
         "PORT": str(service.port),
+        "CONSUMER_GROUP_PREFIX": f"smoke-{schema}.",
         **dict(service.extra_env),
     }
     _drop_schema(database_url, schema)

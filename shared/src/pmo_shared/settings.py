@@ -30,6 +30,16 @@ class KernelSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=6, ge=1, le=1000)
     dead_letter_topic: str = DEAD_LETTER_TOPIC
     run_relay: bool = True
+    consumer_group_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        max_length=100,
+        description=(
+            "put before every Kafka consumer group id of this process: a second deployment on "
+            "the same cluster (a smoke test, a canary) then never takes the first one's "
+            "partitions (empty: the group ids as documented)"
+        ),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

@@ -30,13 +30,14 @@ def references_consumer(
     group_id: str = GROUP_ID,
 ) -> BackgroundTask:
     """The background task consuming program and project events into the reference tables
-    until stopped (`topics` and `group_id` differ only in tests)."""
+    until stopped (`topics` and `group_id` differ only in tests;
+    `CONSUMER_GROUP_PREFIX` goes before the group id)."""
     runner = ConsumerRunner(
         engine,
         projection=ReferencesProjection(name=PROJECTION_NAME, topics=topics),
         registry=registry,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         dead_letter_topic=settings.dead_letter_topic,
-        group_id=group_id,
+        group_id=settings.consumer_group_prefix + group_id,
     )
     return runner.run
