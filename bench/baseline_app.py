@@ -74,6 +74,10 @@ def build(kind: str) -> tuple[FastAPI, ServiceSettings]:
     if kind == "bare":
         app = FastAPI()
         app.include_router(router)
+        # What `serve`'s preflight reads of a service app: no checks, nothing to close.
+        app.state.startup_checks = ()
+        app.state.shutdown_steps = ()
+        app.state.engine = engine
 
         @app.get("/healthz")
         async def healthz() -> dict[str, str]:

@@ -16,11 +16,14 @@ from pathlib import Path
 from bench.common import REPO
 
 PY_SPY = REPO / ".venv" / "bin" / "py-spy"
+_PROCESSES = re.compile(r'^(?:process \d+:"[^"]*";)+')
 _FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
 
 def start(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
-    """Sample `pid` for `seconds` (100 Hz, without pausing it); None when py-spy is missing."""
+    """Sample `pid` and its child processes (a service with several uvicorn workers serves
+    from children of a supervisor that itself only waits) for `seconds` (100 Hz, without
+    pausing them); None when py-spy is missing."""
     exe = str(PY_SPY) if PY_SPY.exists() else shutil.which("py-spy")
     if exe is None:
         return None
@@ -35,6 +38,7 @@ def start(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
             "-r",
             "100",
             "--nonblocking",
+            "--subprocesses",
             "--threads",
             "--format",
             "raw",
@@ -85,7 +89,11 @@ def summarize(
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        if pid is not None and not stack.startswith(f"thread ({pid})"):
+        # With --subprocesses each stack starts with its processes ('process 12:"cmdline";',
+        # a command line may hold ';'), then its thread ('thread (12): MainThread'): the main
+        # thread of any of them (the supervisor's, or a worker's) is what `pid` asks for.
+        stack = _PROCESSES.sub("", stack)
+        if pid is not None and not stack.split(";", 1)[0].endswith("MainThread"):
             continue
         frames = [_name(f) for f in stack.split(";")]
         # With --threads, py-spy's first frame is the thread ("thread (123)"): leave it out.

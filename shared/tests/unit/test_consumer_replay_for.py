@@ -207,9 +207,16 @@ class FakeEngine:
 
 @dataclass
 class FakeKafka:
-    """Records the offsets committed."""
+    """Hands out one polled batch, then records the offsets committed."""
 
+    polled: dict[TopicPartition, list[Record]] = field(default_factory=dict)
     committed: list[dict[TopicPartition, int]] = field(default_factory=list)
+
+    async def getmany(
+        self, *, timeout_ms: int, max_records: int
+    ) -> dict[TopicPartition, list[Record]]:
+        polled, self.polled = self.polled, {}
+        return polled
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         self.committed.append(dict(offsets))
@@ -235,7 +242,7 @@ async def _handle_one_batch(
     """What the runner of `consumer` does with one polled batch (no broker, no database)."""
     projection = Tally(name=consumer, topics=[TOPIC])
     engine = FakeEngine()
-    kafka = FakeKafka()
+    kafka = FakeKafka(polled={TopicPartition(TOPIC, 0): list(batch)})
     runner = ConsumerRunner(
         cast(AsyncEngine, engine),
         projection=projection,
@@ -243,9 +250,8 @@ async def _handle_one_batch(
         bootstrap_servers="127.0.0.1:1",
         dead_letter_topic="pmo.dead-letter",
     )
-    await runner._handle(
-        cast(AIOKafkaConsumer, kafka), FakeProducer(), {TopicPartition(TOPIC, 0): list(batch)}
-    )
+    fetched = await runner._fetch(cast(AIOKafkaConsumer, kafka))
+    await runner._handle(cast(AIOKafkaConsumer, kafka), FakeProducer(), fetched)
     return projection, engine, kafka
 
 

@@ -38,6 +38,30 @@ PERSONAL_DATA_DDL: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS events_subject_refs ON events USING gin (subject_refs)",
 )
 
+RELAY_IDLE_KEY = "hashtextextended('pmo-relay-idle:' || current_schema(), 0)"
+"""The advisory lock the active relay holds, on its leader connection, while it is idle."""
+
+# The relay's wake-up. A NOTIFY costs every writer a turn at one lock that PostgreSQL holds
+# from a notifying transaction's commit until its commit record is flushed: notifying
+# transactions commit one after the other, never in one flush with others. So a writer notifies
+# only while the relay is idle, i.e. holds `RELAY_IDLE_KEY`: the writer's shared try-lock fails
+# then (or while the relay waits to take the lock), and the writer notifies. Otherwise (the
+# relay busy publishing, or none running) the writer holds the key shared until it commits, and
+# a relay that goes idle takes the key only once every such writer has committed: its look at
+# the outbox after that sees every event whose writer did not notify. No wake-up is lost and,
+# under load, nobody notifies. Replaced as a whole by later migrations (CREATE OR REPLACE).
+RELAY_WAKE_DDL: tuple[str, ...] = (
+    f"""
+    CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NOT pg_try_advisory_xact_lock_shared({RELAY_IDLE_KEY}) THEN
+            PERFORM pg_notify('{OUTBOX_CHANNEL}', current_schema());
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+)
+
 EVENT_STORE_DDL: tuple[str, ...] = (
     """
     CREATE TABLE events (
@@ -75,15 +99,8 @@ EVENT_STORE_DDL: tuple[str, ...] = (
         position bigint PRIMARY KEY REFERENCES events (position)
     )
     """,
-    # One notification per transaction (PostgreSQL folds duplicates), so the relay wakes
-    # promptly without a per-row cost.
-    f"""
-    CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM pg_notify('{OUTBOX_CHANNEL}', current_schema());
-        RETURN NULL;
-    END $$
-    """,
+    *RELAY_WAKE_DDL,
+    # Wakes the relay (see `RELAY_WAKE_DDL`).
     """
     CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
     FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()

@@ -5,6 +5,16 @@ connection (released by PostgreSQL when that connection ends, including on SIGKI
 others wait as standbys. The active relay LISTENs for the outbox trigger's notification, so it
 wakes as soon as a transaction that appended events commits, and polls as a fallback.
 
+Writers notify only while the relay is idle (`pmo_shared.eventstore.ddl.RELAY_WAKE_DDL`): a
+NOTIFY makes PostgreSQL commit the notifying transactions one at a time, so under load, when
+the relay is busy anyway, nobody should. The relay is idle while it holds the idle lock on its
+leader connection. Woken with work, it lets go of it and publishes batch after batch; when the
+outbox stays empty for `busy_polls` looks `busy_poll` apart (a short poll while events keep
+coming), it takes the idle lock again, which PostgreSQL grants only once every writer that did
+not notify has committed, looks at the outbox once more and only then waits. A writer that
+holds its transaction open keeps the relay from going idle: it takes the lock with a timeout
+(`idle_lock_timeout`) and, when that passes, keeps polling.
+
 A batch is removed from the outbox only after Kafka acknowledged every message of it. A crash
 in between republishes the batch: consumers deduplicate by event id, so "at least once" here is
 "exactly once" in every read model. Order within a stream holds because the outbox is read in
@@ -27,9 +37,11 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pmo_shared.eventstore.ddl import OUTBOX_CHANNEL
+from pmo_shared.database.errors import sqlstate
+from pmo_shared.eventstore.ddl import OUTBOX_CHANNEL, RELAY_IDLE_KEY
 from pmo_shared.eventstore.store import RecordedEvent, read_outbox_batch, remove_from_outbox
 from pmo_shared.messaging import cloudevents
 from pmo_shared.messaging.kafka import create_producer
@@ -39,6 +51,7 @@ from pmo_shared.telemetry import metrics
 log = structlog.get_logger(__name__)
 
 TopicFor = Callable[[str], str]
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout passed
 
 
 class OutboxRelay:
@@ -55,8 +68,13 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         retry_backoff: float = 1.0,
         backlog_interval: float = 1.0,
+        busy_poll: float = 0.002,
+        busy_polls: int = 10,
+        idle_lock_timeout: float = 0.1,
     ) -> None:
         self._engine = engine
+        # Reading a batch and removing it are one statement each: no BEGIN and COMMIT around.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._service = service
         self._bootstrap_servers = bootstrap_servers
         self._topic_for = topic_for
@@ -64,6 +82,9 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._retry_backoff = retry_backoff
         self._backlog_interval = backlog_interval
+        self._busy_poll = busy_poll
+        self._busy_polls = busy_polls
+        self._idle_lock_timeout = idle_lock_timeout
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
 
@@ -131,10 +152,26 @@ class OutboxRelay:
         self._wake.set()
 
     async def _relay_while_leader(self, leader: AsyncConnection, stop: asyncio.Event) -> None:
+        idle = False  # holding the idle lock: writers notify
+        empty = 0  # empty looks in a row while busy
         while not stop.is_set():
             self._wake.clear()
             published = await self.publish_batch()
-            if published == self._batch_size:
+            if published:
+                empty = 0
+                if idle:  # work came: from now on writers need not notify
+                    await self._set_idle(leader, False)
+                    idle = False
+                continue
+            if not idle:
+                empty += 1
+                if empty < self._busy_polls:
+                    await wait_any(stop, self._wake, timeout=self._busy_poll)
+                    continue
+                # Every writer that did not notify has committed once this returns True:
+                # look once more before waiting.
+                idle = await self._set_idle(leader, True)
+                empty = 0
                 continue
             await wait_any(stop, self._wake, timeout=self._poll_interval)
             # A lost leader connection means a lost lock: find out before publishing more.
@@ -143,15 +180,37 @@ class OutboxRelay:
             await leader.execute(text("SELECT 1"))
             await leader.commit()
 
+    async def _set_idle(self, leader: AsyncConnection, idle: bool) -> bool:
+        """Take (idle) or let go of the idle lock on the leader connection; whether it is held
+        now. Taking it waits for the writers that hold it shared (those that did not notify),
+        `idle_lock_timeout` at most: a longer wait leaves the relay busy, polling."""
+        if not idle:
+            await leader.execute(text(f"SELECT pg_advisory_unlock({RELAY_IDLE_KEY})"))
+            await leader.commit()
+            return False
+        timeout = f"{max(1, round(self._idle_lock_timeout * 1000))}ms"
+        try:
+            await leader.execute(
+                text("SELECT set_config('lock_timeout', :t, true)"), {"t": timeout}
+            )
+            await leader.execute(text(f"SELECT pg_advisory_lock({RELAY_IDLE_KEY})"))
+            await leader.commit()
+        except DBAPIError as exc:
+            if sqlstate(exc) != LOCK_NOT_AVAILABLE:
+                raise
+            await leader.rollback()
+            log.debug("relay.idle_lock_timeout", service=self._service)
+            return False
+        return True
+
     async def publish_batch(self) -> int:
         """Publish the oldest queued events and remove them from the outbox; returns how many."""
-        async with self._engine.connect() as conn:
+        async with self._autocommit.connect() as conn:
             batch = await read_outbox_batch(conn, limit=self._batch_size)
-            await conn.commit()
         if not batch:
             return 0
         await self._publish(batch)
-        async with self._engine.begin() as conn:
+        async with self._autocommit.connect() as conn:
             await remove_from_outbox(conn, positions=[e.position for e in batch])
         metrics.EVENTS_PUBLISHED.labels(self._service).inc(len(batch))
         return len(batch)
