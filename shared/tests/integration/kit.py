@@ -281,6 +281,11 @@ def envelopes(messages: list[Any]) -> list[EventEnvelope]:
     return [cloudevents.decode(m.value, m.headers) for m in messages]
 
 
+def outbox_oldest_age(service: str) -> float | None:
+    """The `pmo_outbox_oldest_age_seconds` gauge of a service in this process."""
+    return REGISTRY.get_sample_value("pmo_outbox_oldest_age_seconds", {"service": service})
+
+
 def outbox_backlog(service: str) -> float | None:
     """The `pmo_outbox_backlog` gauge of a service in this process (None until first set)."""
     return REGISTRY.get_sample_value("pmo_outbox_backlog", {"service": service})

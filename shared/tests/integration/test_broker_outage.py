@@ -24,6 +24,7 @@ from .kit import (
     create_topic,
     eventually,
     outbox_backlog,
+    outbox_oldest_age,
     read_topic,
 )
 from .test_relay import assert_complete_and_ordered, outbox_size
@@ -111,10 +112,14 @@ async def test_appends_survive_a_broker_crash_and_the_outbox_drains_after_restar
         await asyncio.wait_for(appending, timeout=120)  # appends never needed Kafka
         assert await outbox_size(engine) > 0
         await eventually(_backlog_is_outbox(engine), what="the backlog gauge during the outage")
+        await eventually(
+            _oldest_waits_longer_than(1.0), what="the oldest waiting event's age growing"
+        )
 
         broker.run("start")
         await eventually(_drained(engine), timeout=120, what="outbox drained after restart")
         await eventually(backlog_shows("outage-test", 0), what="the drained backlog measured")
+        assert outbox_oldest_age("outage-test") == 0
         expected = len(streams) * rounds
         messages = await read_topic(broker.servers, topic, until=lambda m: len(m) >= expected)
     finally:
@@ -126,6 +131,13 @@ async def test_appends_survive_a_broker_crash_and_the_outbox_drains_after_restar
 def _drained(engine: AsyncEngine) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
         return await outbox_size(engine) == 0
+
+    return check
+
+
+def _oldest_waits_longer_than(seconds: float) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return (outbox_oldest_age("outage-test") or 0) > seconds
 
     return check
 

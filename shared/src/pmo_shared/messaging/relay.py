@@ -54,6 +54,18 @@ TopicFor = Callable[[str], str]
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout passed
 
 
+# The backlog and the age of its oldest event (looked up by the outbox's first position only,
+# so a long backlog costs no join).
+_BACKLOG = text(
+    """
+    SELECT (SELECT count(*) FROM outbox),
+           extract(epoch FROM clock_timestamp() - (
+               SELECT e.recorded_at FROM events e
+               WHERE e.position = (SELECT min(position) FROM outbox)))
+    """
+)
+
+
 class OutboxRelay:
     """Drains one service's outbox into Kafka for as long as it holds the relay lock."""
 
@@ -232,8 +244,9 @@ class OutboxRelay:
 
     async def _record_backlog(self) -> None:
         async with self._engine.connect() as conn:
-            count = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+            count, age = (await conn.execute(_BACKLOG)).one()
         metrics.OUTBOX_BACKLOG.labels(self._service).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self._service).set(float(age or 0))
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -8,7 +8,8 @@ whichever worker answers. Counters and histograms add up; each gauge says how:
 
 - `pmo_relay_active`: `livemax`, 1 while some live process of the service holds the relay lock
   (at most one does; a sum would count a worker that died holding it twice);
-- `pmo_outbox_backlog` and `pmo_consumer_lag`: `livemostrecent`, the latest measurement: every
+- `pmo_outbox_backlog`, `pmo_outbox_oldest_age_seconds` and `pmo_consumer_lag`:
+  `livemostrecent`, the latest measurement: every
   worker measures the same outbox, and a partition's lag is the last owner's figure, so neither
   an older reading nor a sum over workers would be true.
 
@@ -42,6 +43,12 @@ EVENTS_PUBLISHED = Counter(
 OUTBOX_BACKLOG = Gauge(
     "pmo_outbox_backlog",
     "Events waiting in the outbox at the relay's last look",
+    ["service"],
+    multiprocess_mode="livemostrecent",
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "pmo_outbox_oldest_age_seconds",
+    "Age of the oldest event waiting in the outbox at the relay's last look (0: none waits)",
     ["service"],
     multiprocess_mode="livemostrecent",
 )
