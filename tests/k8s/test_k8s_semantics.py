@@ -64,7 +64,8 @@ PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 consumer processes on PORT (pmo_shared.web.app.run_worker)."""
 
 # The pods the operators create, by the labels they give them (not rendered here).
-KAFKA_BOOTSTRAP = ("pmo-kafka-bootstrap", 9092)
+KAFKA_BOOTSTRAP = ("pmo-kafka-bootstrap", 9093)
+KAFKA_CLUSTER_CA_SECRET = "pmo-cluster-ca-cert"  # Strimzi: <cluster>-cluster-ca-cert, ca.crt
 KAFKA_BROKER_LABELS = {"strimzi.io/cluster": "pmo", "strimzi.io/kind": "Kafka"}
 POSTGRES_PORT = 5432
 DNS_PEER = "dns"
@@ -641,6 +642,74 @@ def check_kafka_users(docs: list[Doc]) -> list[str]:
     return problems
 
 
+def mounted_secret_key(workload: Doc, container: Doc, path: str) -> tuple[str, str] | None:
+    """The (Secret, key) a file path of the container is mounted from, if it is one."""
+    volumes = {v["name"]: v for v in pod_template(workload)["spec"].get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        prefix = mount["mountPath"].rstrip("/") + "/"
+        secret = volumes.get(mount["name"], {}).get("secret")
+        if not path.startswith(prefix) or secret is None:
+            continue
+        rest = path.removeprefix(prefix)
+        items = secret.get("items")
+        if items is None:
+            return str(secret["secretName"]), rest
+        for item in items:
+            if item["path"] == rest:
+                return str(secret["secretName"]), str(item["key"])
+    return None
+
+
+def check_kafka_tls(docs: list[Doc]) -> list[str]:
+    """Kafka admits authenticated clients only (every listener mTLS, no super user), so the
+    KafkaUsers' ACLs hold; every process that talks to Kafka does so over SSL on such a
+    listener, with its own service's KafkaUser certificate and the cluster CA, mounted from
+    their Secrets at the paths KAFKA_SSL_* name."""
+    problems = []
+    tls_ports = set()
+    for kafka in of_kind(docs, "Kafka"):
+        spec = kafka["spec"]["kafka"]
+        for listener in spec["listeners"]:
+            if not listener.get("tls") or listener.get("authentication", {}).get("type") != "tls":
+                problems.append(f"{where(kafka)}: listener {listener['name']} is not mTLS")
+            else:
+                tls_ports.add(int(listener["port"]))
+        authorization = spec.get("authorization", {})
+        if authorization.get("type") != "simple":
+            problems.append(f"{where(kafka)}: authorization is not simple: ACLs not enforced")
+        if authorization.get("superUsers"):
+            problems.append(f"{where(kafka)}: super users {authorization['superUsers']}")
+    users = {u["metadata"]["name"]: u for u in of_kind(docs, "KafkaUser")}
+    for w in ours(docs):
+        service = service_of(w)
+        for c in containers(w):
+            at = f"{where(w)} {c['name']}"
+            env, _ = environment(docs, c)
+            servers = env.get("KAFKA_BOOTSTRAP_SERVERS")
+            if not servers:
+                continue
+            protocol = env.get("KAFKA_SECURITY_PROTOCOL")
+            if protocol != "SSL":
+                problems.append(f"{at}: KAFKA_SECURITY_PROTOCOL={protocol}, not SSL")
+            for server in str(servers).split(","):
+                if int(server.rpartition(":")[2]) not in tls_ports:
+                    problems.append(f"{at}: Kafka at {server} is not an mTLS listener")
+            user = users.get(service, {}).get("spec", {})
+            if user.get("authentication", {}).get("type") != "tls":
+                problems.append(f"{at}: no KafkaUser {service} with tls authentication")
+            wanted = {
+                "KAFKA_SSL_CAFILE": (KAFKA_CLUSTER_CA_SECRET, "ca.crt"),
+                "KAFKA_SSL_CERTFILE": (service, "user.crt"),
+                "KAFKA_SSL_KEYFILE": (service, "user.key"),
+            }
+            for name, source in wanted.items():
+                path = env.get(name)
+                got = mounted_secret_key(w, c, str(path)) if path else None
+                if got != source:
+                    problems.append(f"{at}: {name}={path} is {got}, not {source[0]}/{source[1]}")
+    return problems
+
+
 def check_consumers_fit_partitions(docs: list[Doc]) -> list[str]:
     """Replicas of a consumer never exceed the partitions of its topics: the consumer
     Deployment, its ScaledObject, and the HPA of an API that hosts a consumer."""
@@ -762,6 +831,7 @@ CHECKS: dict[str, Check] = {
     "network": check_network_policies,
     "topics": check_topics,
     "users": check_kafka_users,
+    "kafka-tls": check_kafka_tls,
     "partitions": check_consumers_fit_partitions,
     "migrations": check_migrations_first,
     "hardening": check_pod_hardening,
@@ -888,6 +958,28 @@ def _break_acl(docs: list[Doc]) -> None:
             acl["resource"]["name"] = "program-svc.refs"
 
 
+def _break_tls_plaintext(docs: list[Doc]) -> None:
+    _api(docs, "portfolio-svc-api")["env"].append(
+        {"name": "KAFKA_SECURITY_PROTOCOL", "value": "PLAINTEXT"}
+    )
+
+
+def _break_tls_other_user(docs: list[Doc]) -> None:
+    for volume in pod_template(_deployment(docs, "program-svc-relay"))["spec"]["volumes"]:
+        if volume.get("secret", {}).get("secretName") == "program-svc":
+            volume["secret"]["secretName"] = "reporting-svc"
+
+
+def _break_tls_super_user(docs: list[Doc]) -> None:
+    of_kind(docs, "Kafka")[0]["spec"]["kafka"]["authorization"]["superUsers"] = ["ANONYMOUS"]
+
+
+def _break_tls_plain_listener(docs: list[Doc]) -> None:
+    of_kind(docs, "Kafka")[0]["spec"]["kafka"]["listeners"].append(
+        {"name": "plain", "port": 9092, "type": "internal", "tls": False}
+    )
+
+
 def _break_partitions(docs: list[Doc]) -> None:
     of_kind(docs, "ScaledObject")[0]["spec"]["maxReplicaCount"] = 12
 
@@ -930,6 +1022,10 @@ BREAKS: dict[str, tuple[str, Callable[[list[Doc]], None], str]] = {
     "topic-partitions": ("topics", _break_topic, "12 partitions"),
     "topic-name": ("topics", _break_topic_name, "pmo.projects.events: not in the code"),
     "acl-group": ("users", _break_acl, "program-svc.project-refs"),
+    "kafka-plaintext": ("kafka-tls", _break_tls_plaintext, "KAFKA_SECURITY_PROTOCOL=PLAINTEXT"),
+    "kafka-other-user": ("kafka-tls", _break_tls_other_user, "not program-svc/user.crt"),
+    "kafka-super-user": ("kafka-tls", _break_tls_super_user, "super users ['ANONYMOUS']"),
+    "kafka-plain-listener": ("kafka-tls", _break_tls_plain_listener, "plain is not mTLS"),
     "partitions": ("partitions", _break_partitions, "up to 12"),
     "migrations": ("migrations", _break_migrations, "no init container"),
     "hardening": ("hardening", _break_hardening, "readOnlyRootFilesystem"),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pmo_shared.messaging.kafka import SecurityProtocol, connection
 from pmo_shared.messaging.topics import DEAD_LETTER_TOPIC
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -27,6 +28,20 @@ class KernelSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
     kafka_bootstrap_servers: str = Field(min_length=1)
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT, or SSL: TLS to the brokers, with a client certificate if given",
+    )
+    kafka_ssl_cafile: str | None = Field(
+        default=None,
+        description="PEM of the CA of the brokers' certificates (required with SSL)",
+    )
+    kafka_ssl_certfile: str | None = Field(
+        default=None, description="PEM of this client's certificate (mTLS; with the key)"
+    )
+    kafka_ssl_keyfile: str | None = Field(
+        default=None, description="PEM of the client certificate's private key"
+    )
     kafka_topic_partitions: int = Field(default=6, ge=1, le=1000)
     dead_letter_topic: str = DEAD_LETTER_TOPIC
     run_relay: bool = True
@@ -57,6 +72,17 @@ class KernelSettings(BaseSettings):
         if not _SCHEMA_NAME.match(value):
             raise ValueError("DB_SCHEMA must be a lower-case SQL identifier")
         return value
+
+    @field_validator("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
+    @classmethod
+    def _unset_when_empty(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _kafka_security(self) -> KernelSettings:
+        # The combination, then the files: readable, and a usable CA, certificate and key.
+        connection(self).check()
+        return self
 
 
 class ServiceSettings(KernelSettings):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from pmo_shared.database.engine import create_engine
+from pmo_shared.messaging.kafka import connection
 from pmo_shared.telemetry.logs import configure_logging
 from pmo_shared.web.app import ProcessSettings, run_worker
 from pmo_shared.web.health import ReadinessCheck, database_check, kafka_check
@@ -25,7 +26,7 @@ async def run(settings: ReportingSettings) -> None:
     checks = [
         database_check(engine),
         ReadinessCheck("projections", supervisor.check_ready),
-        kafka_check(settings.kafka_bootstrap_servers),
+        kafka_check(connection(settings)),
     ]
     process = ProcessSettings(host=settings.host, port=settings.port)
     try:

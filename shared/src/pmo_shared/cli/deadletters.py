@@ -33,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.messaging.consumer import REPLAY_FOR_HEADER
-from pmo_shared.messaging.kafka import create_producer
+from pmo_shared.messaging.kafka import Kafka, create_producer, options_of
 
 REPLAY_HEADER = "pmo_replay_of"
 """Added to a replayed message: `<schema>/<dead letter id>`, for people reading the topic."""
@@ -147,12 +147,12 @@ async def get_letter(engine: AsyncEngine, letter_id: int) -> DeadLetterRow:
 
 
 async def read_original(
-    servers: str, letter: DeadLetterRow, *, timeout: float = 10.0
+    servers: Kafka, letter: DeadLetterRow, *, timeout: float = 10.0
 ) -> OriginalMessage:
     """The dead letter's message, read back from its topic at its partition and offset."""
     tp = TopicPartition(letter.topic, letter.partition)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=servers,
+        **options_of(servers),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
@@ -188,7 +188,7 @@ def replay_headers(
 
 async def replay(
     engine: AsyncEngine,
-    servers: str,
+    servers: Kafka,
     letters: Sequence[DeadLetterRow],
     *,
     schema: str,

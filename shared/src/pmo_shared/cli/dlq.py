@@ -16,7 +16,15 @@ from rich.table import Table
 
 from pmo_shared.cli import deadletters
 from pmo_shared.cli.deadletters import DeadLetterError, DeadLetterRow, Filters, Replayed
-from pmo_shared.cli.options import BootstrapServers, DatabaseUrl, Schema, run, schema_engine, since
+from pmo_shared.cli.options import (
+    BootstrapServers,
+    DatabaseUrl,
+    Schema,
+    kafka,
+    run,
+    schema_engine,
+    since,
+)
 
 app = typer.Typer(
     name="dlq",
@@ -63,11 +71,12 @@ def show_command(
     bootstrap_servers: BootstrapServers = "127.0.0.1:9092",
 ) -> None:
     """One dead letter: why, and its message (headers and payload) read back from its topic."""
+    cluster = kafka(bootstrap_servers)
 
     async def work() -> tuple[DeadLetterRow, deadletters.OriginalMessage]:
         async with schema_engine(database_url, schema) as engine:
             letter = await deadletters.get_letter(engine, letter_id)
-        return letter, await deadletters.read_original(bootstrap_servers, letter)
+        return letter, await deadletters.read_original(cluster, letter)
 
     letter, original = run("pmoctl dlq show", work, expected=DeadLetterError)
     out = Console()
@@ -109,6 +118,7 @@ def replay_command(
     if into_projection is not None and consumer not in (None, into_projection):
         raise typer.BadParameter("--consumer and --into-projection name different consumers")
     chosen_consumer = consumer if into_projection is None else into_projection
+    cluster = kafka(bootstrap_servers)
     filters = Filters(consumer=chosen_consumer, reason=reason, since=since(since_))
 
     async def work() -> list[Replayed]:
@@ -120,7 +130,7 @@ def replay_command(
                     [x for x in await deadletters.list_letters(engine, filters) if not x.resolved]
                 )
             return await deadletters.replay(
-                engine, bootstrap_servers, chosen, schema=schema, into=into_projection
+                engine, cluster, chosen, schema=schema, into=into_projection
             )
 
     done = run("pmoctl dlq replay", work, expected=DeadLetterError)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.kafka import KafkaConnection, from_environ
 
 T = TypeVar("T")
 
@@ -30,7 +31,12 @@ DatabaseUrl = Annotated[
 ]
 Schema = Annotated[str, typer.Option(help="the service's schema (e.g. project, reporting_..._g1)")]
 BootstrapServers = Annotated[
-    str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka's bootstrap servers")
+    str,
+    typer.Option(
+        envvar="KAFKA_BOOTSTRAP_SERVERS",
+        help="Kafka's bootstrap servers (TLS as the services: KAFKA_SECURITY_PROTOCOL=SSL, "
+        "KAFKA_SSL_CAFILE, KAFKA_SSL_CERTFILE, KAFKA_SSL_KEYFILE from the environment)",
+    ),
 ]
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -79,6 +85,18 @@ async def schema_engine(url: str, schema: str) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+def kafka(bootstrap_servers: str) -> KafkaConnection:
+    """The cluster at `bootstrap_servers`, reached as the environment's KAFKA_SECURITY_PROTOCOL
+    and KAFKA_SSL_* say (the services' settings); a bad combination or an unreadable file is
+    a usage error (exit code 2) naming the variable."""
+    try:
+        connection = from_environ(bootstrap_servers)
+        connection.check()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="KAFKA_* environment") from None
+    return connection
 
 
 def run(tool: str, work: Callable[[], Awaitable[T]], *, expected: type[Exception]) -> T:

@@ -53,7 +53,7 @@ from pmo_shared.messaging.deadletters import (
     DeadLetterProducer,
     DeadLetterSink,
 )
-from pmo_shared.messaging.kafka import create_consumer, create_producer
+from pmo_shared.messaging.kafka import Kafka, create_consumer, create_producer
 from pmo_shared.tasks import wait_any
 from pmo_shared.telemetry import metrics
 from pmo_shared.telemetry.logs import correlation_scope
@@ -163,7 +163,7 @@ class ConsumerRunner:
         *,
         projection: Projection,
         registry: EventRegistry,
-        bootstrap_servers: str,
+        bootstrap_servers: Kafka,
         dead_letter_topic: str,
         group_id: str | None = None,
         max_batch: int = 500,

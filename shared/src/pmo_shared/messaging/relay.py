@@ -44,7 +44,7 @@ from pmo_shared.database.errors import sqlstate
 from pmo_shared.eventstore.ddl import OUTBOX_CHANNEL, RELAY_IDLE_KEY
 from pmo_shared.eventstore.store import RecordedEvent, read_outbox_batch, remove_from_outbox
 from pmo_shared.messaging import cloudevents
-from pmo_shared.messaging.kafka import create_producer
+from pmo_shared.messaging.kafka import Kafka, create_producer
 from pmo_shared.tasks import wait_any
 from pmo_shared.telemetry import metrics
 
@@ -74,7 +74,7 @@ class OutboxRelay:
         engine: AsyncEngine,
         *,
         service: str,
-        bootstrap_servers: str,
+        bootstrap_servers: Kafka,
         topic_for: TopicFor,
         batch_size: int = 1000,
         poll_interval: float = 1.0,

@@ -10,6 +10,7 @@ import asyncio
 import structlog
 
 from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.kafka import connection
 from pmo_shared.messaging.relay import OutboxRelay
 from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
 from pmo_shared.settings import KernelSettings
@@ -25,10 +26,10 @@ async def run(settings: KernelSettings, process: ProcessSettings | None = None) 
     relay = OutboxRelay(
         engine,
         service=settings.service_name,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        bootstrap_servers=connection(settings),
         topic_for=TOPIC_BY_STREAM_TYPE.__getitem__,
     )
-    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers)]
+    checks = [database_check(engine), kafka_check(connection(settings))]
     try:
         await run_worker(
             relay.run, title="pmo-relay", checks=checks, process=process or ProcessSettings()

@@ -18,6 +18,8 @@ from typing import Any, Final
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from pmo_shared.messaging.kafka import Kafka, from_environ, options_of, servers_of
+
 log = logging.getLogger(__name__)
 
 PROJECT_EVENTS_TOPIC: Final = "pmo.project.events"
@@ -92,7 +94,7 @@ def partitions_from_env() -> int:
 
 
 async def ensure_topics(
-    bootstrap_servers: str,
+    bootstrap_servers: Kafka,
     *,
     partitions: int,
     replication_factor: int = 1,
@@ -116,7 +118,7 @@ async def ensure_topics(
         except Exception as exc:
             if time.monotonic() + delay >= deadline:
                 raise TimeoutError(
-                    f"could not ensure the Kafka topics on {bootstrap_servers} "
+                    f"could not ensure the Kafka topics on {servers_of(bootstrap_servers)} "
                     f"within {timeout_s:.0f}s: {exc!r}"
                 ) from exc
             log.info("Kafka not ready yet (%r); retrying in %.2fs", exc, delay)
@@ -129,10 +131,10 @@ class _FatalTopicError(RuntimeError):
 
 
 async def _ensure_once(
-    bootstrap_servers: str, partitions: int, replication_factor: int, deadline: float
+    bootstrap_servers: Kafka, partitions: int, replication_factor: int, deadline: float
 ) -> None:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers,
+        **options_of(bootstrap_servers),
         client_id="pmo-topics",
         request_timeout_ms=10_000,
     )
@@ -187,9 +189,9 @@ async def _wait_for_leaders(
         await asyncio.sleep(0.2)
 
 
-async def describe(bootstrap_servers: str) -> dict[str, int]:
+async def describe(bootstrap_servers: Kafka) -> dict[str, int]:
     """Partition count of each topic of the system that exists on the cluster."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pmo-topics")
+    admin = AIOKafkaAdminClient(**options_of(bootstrap_servers), client_id="pmo-topics")
     await admin.start()
     try:
         described: list[dict[str, Any]] = await admin.describe_topics(list(topic_configs()))
@@ -205,7 +207,10 @@ async def describe(bootstrap_servers: str) -> dict[str, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     """`pmo-topics`: create the system's Kafka topics if they are missing."""
     parser = argparse.ArgumentParser(
-        prog="pmo-topics", description="Create the PMO Kafka topics (idempotent)."
+        prog="pmo-topics",
+        description="Create the PMO Kafka topics (idempotent). TLS to the brokers as the "
+        "services do it: $KAFKA_SECURITY_PROTOCOL=SSL and $KAFKA_SSL_CAFILE, "
+        "$KAFKA_SSL_CERTFILE, $KAFKA_SSL_KEYFILE.",
     )
     parser.add_argument(
         "--bootstrap-servers",
@@ -230,15 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         partitions = args.partitions if args.partitions is not None else partitions_from_env()
+        # KAFKA_SECURITY_PROTOCOL and KAFKA_SSL_*, as the services read them
+        kafka = from_environ(args.bootstrap_servers)
+        kafka.check()
         asyncio.run(
             ensure_topics(
-                args.bootstrap_servers,
+                kafka,
                 partitions=partitions,
                 replication_factor=args.replication_factor,
                 timeout_s=args.timeout,
             )
         )
-        counts = asyncio.run(describe(args.bootstrap_servers))
+        counts = asyncio.run(describe(kafka))
     except (ValueError, TimeoutError, _FatalTopicError) as exc:
         print(f"pmo-topics: {exc}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.domain.events import DataSubjectErased, EventMetadata
 from pmo_shared.messaging import cloudevents
+from pmo_shared.messaging.kafka import Kafka, options_of
 from pmo_shared.messaging.topics import PRIVACY_EVENTS_TOPIC
 from pmo_shared.privacy.keystore import KeyStore
 from pmo_shared.privacy.subjects import reapply
@@ -35,7 +36,7 @@ class ErasureLedger:
         engine: AsyncEngine,
         keys: KeyStore,
         *,
-        bootstrap_servers: str,
+        bootstrap_servers: Kafka,
         service: str,
         topic: str = PRIVACY_EVENTS_TOPIC,
         retry_seconds: float = 2.0,
@@ -68,7 +69,7 @@ class ErasureLedger:
     async def replay(self) -> int:
         """Read the topic to its current end; re-apply what this store no longer shows."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._servers,
+            **options_of(self._servers),
             client_id=f"{self._service}-erasure-ledger",
             enable_auto_commit=False,
             isolation_level="read_committed",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.database.engine import create_engine_for
+from pmo_shared.messaging.kafka import connection
 from pmo_shared.privacy.crypto import MasterKey
 from pmo_shared.privacy.keystore import KeyStore
 from pmo_shared.privacy.ledger import ErasureLedger
@@ -55,7 +56,7 @@ def personal_data(settings: ServiceSettings, engine: AsyncEngine) -> PersonalDat
     ledger = ErasureLedger(
         engine,
         keys,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        bootstrap_servers=connection(settings),
         service=settings.service_name,
     )
     return PersonalData(keys, ledger, engine, key_engine)

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.importer import import_from_string
 
+from pmo_shared.messaging.kafka import connection
 from pmo_shared.settings import ServiceSettings
 from pmo_shared.tasks import BackgroundTask
 from pmo_shared.telemetry.http import RequestObservabilityMiddleware
@@ -100,7 +101,7 @@ def create_service_app(
     app.add_middleware(SecurityHeadersMiddleware, revalidated_prefixes=(DOCS_ASSETS_PATH,))
     app.add_middleware(RequestObservabilityMiddleware)
     install_offline_docs(app)
-    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers), *readiness]
+    checks = [database_check(engine), kafka_check(connection(settings)), *readiness]
     app.include_router(ops_router(checks))
     for router in routers:
         # Authentication is the default, not something each route has to remember.

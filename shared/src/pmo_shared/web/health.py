@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pmo_shared.messaging.kafka import Kafka, options_of
 from pmo_shared.telemetry.metrics import exposed_registry
 from pmo_shared.web.problems import Problem, problem_response
 
@@ -54,7 +55,7 @@ def database_check(engine: AsyncEngine) -> ReadinessCheck:
 
 
 def kafka_check(
-    bootstrap_servers: str,
+    bootstrap_servers: Kafka,
     *,
     timeout_seconds: float = 2.0,
     cache_seconds: float = 2.0,
@@ -66,7 +67,7 @@ def kafka_check(
 
     async def fetch_metadata() -> None:
         client = AIOKafkaClient(
-            bootstrap_servers=bootstrap_servers,
+            **options_of(bootstrap_servers),
             client_id="pmo-readiness",
             request_timeout_ms=int(timeout_seconds * 1000),
         )

@@ -20,6 +20,7 @@ from pmo_shared.database.idempotency import IdempotencyJanitor
 from pmo_shared.database.unit_of_work import PostgresUnitsOfWork
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.events import EventRegistry, recorded_on_in
+from pmo_shared.messaging.kafka import connection
 from pmo_shared.messaging.relay import OutboxRelay
 from pmo_shared.messaging.topics import TOPIC_BY_STREAM_TYPE
 from pmo_shared.privacy.keystore import KeyStore
@@ -64,7 +65,7 @@ def create_write_service_app(settings: ServiceSettings, service: WriteService[Q,
         relay = OutboxRelay(
             engine,
             service=settings.service_name,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            bootstrap_servers=connection(settings),
             topic_for=TOPIC_BY_STREAM_TYPE.__getitem__,
         )
         background.append(relay.run)

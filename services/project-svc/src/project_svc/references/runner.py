@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pmo_shared.messaging.consumer import ConsumerRunner
+from pmo_shared.messaging.kafka import connection
 from pmo_shared.messaging.topics import PORTFOLIO_EVENTS_TOPIC
 from pmo_shared.settings import KernelSettings
 from pmo_shared.tasks import BackgroundTask
@@ -37,7 +38,7 @@ def portfolio_refs_consumer(
         engine,
         projection=PortfolioRefsProjection(name=PROJECTION_NAME, topics=topics),
         registry=registry,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        bootstrap_servers=connection(settings),
         dead_letter_topic=settings.dead_letter_topic,
         group_id=settings.consumer_group_prefix + group_id,
     )

@@ -10,6 +10,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from pmo_shared.messaging.kafka import Kafka, options_of
+
 
 class TopicUnavailableError(Exception):
     """Kafka could not describe a topic (missing, or its metadata is not available now)."""
@@ -33,7 +35,7 @@ class PartitionOffsets:
 class OffsetReader:
     """Reads end offsets and a group's committed offsets (one admin and one plain consumer)."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: Kafka) -> None:
         self._servers = bootstrap_servers
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -64,8 +66,8 @@ class OffsetReader:
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         if self._admin is None or self._consumer is None:
             await self.close()
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._servers)
-            consumer = AIOKafkaConsumer(bootstrap_servers=self._servers, group_id=None)
+            admin = AIOKafkaAdminClient(**options_of(self._servers))
+            consumer = AIOKafkaConsumer(**options_of(self._servers), group_id=None)
             try:
                 await admin.start()
                 await consumer.start()

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pmo_shared.database.engine import create_engine_for
 from pmo_shared.domain.errors import Refusal
 from pmo_shared.messaging.consumer import ConsumerRunner
+from pmo_shared.messaging.kafka import connection
 from pmo_shared.tasks import wait_any
 from reporting_svc.application.offsets import OffsetReader, PartitionOffsets
 from reporting_svc.readmodel import generations
@@ -91,7 +92,7 @@ class ProjectionSupervisor:
         self._retired: dict[int, AsyncEngine] = {}
         self._targets: dict[int, dict[tuple[str, int], int]] = {}
         self._live: _Running | None = None
-        self.offsets = OffsetReader(settings.kafka_bootstrap_servers)
+        self.offsets = OffsetReader(connection(settings))
         self._reconciling = asyncio.Lock()
 
     @property
@@ -208,7 +209,7 @@ class ProjectionSupervisor:
             engine,
             projection=ProjectReportsProjection(name=self.projection, topics=self.topics),
             registry=readers,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            bootstrap_servers=connection(self._settings),
             dead_letter_topic=self._settings.dead_letter_topic,
             group_id=generation.group_id,
             max_batch=2000,
