@@ -10,10 +10,17 @@ A writer keeps the subjects it sealed for in memory (they never change, only dis
 append statement refuses to seal with a subject erased since (`erased_refs`), and the writer
 then forgets it and seals again with a new subject. New subjects are created on a connection of
 their own and committed at once, so no event ever names a subject the store does not have.
+
+A list names its page's people in the page's own statement: it joins each row's pseudonym to
+its subject (`subject_join`, `SUBJECT_COLUMNS`) and `KeyStore.named` reads the user ids off the
+joined rows. A reader remembers the user id a subject's row opened to (it never changes), but
+takes the subject for live only while the row it just read still holds the key: an erasure
+committed before the statement shows `[erased]` in every process at once.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -28,6 +35,35 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pmo_shared.privacy import crypto
 from pmo_shared.privacy.crypto import MasterKey, UnreadableError
 from pmo_shared.privacy.fields import ERASED
+
+# A pseudonym as a query row keeps it: `str(subject_ref)`, lowercase with hyphens.
+_PSEUDONYM = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_PSEUDONYM_FORM = re.compile(_PSEUDONYM[1:-1])
+SUBJECT_COLUMNS = (
+    "subject.subject_ref AS subject_ref, subject.tenant_id AS subject_tenant_id, "
+    "subject.key_id AS subject_key_id, subject.wrapped_key AS subject_wrapped_key, "
+    "subject.sealed_user_id AS subject_sealed_user_id"
+)
+"""The key store's columns of the subject `subject_join` joins, for `KeyStore.named`."""
+
+
+def subject_join(column: str) -> str:
+    """SQL: `LEFT JOIN` the key store's row (as `subject`) of the pseudonym a query row keeps in
+    the text `column`, so that a page and its people come in one statement (select
+    `SUBJECT_COLUMNS` beside the row's own, and name them with `KeyStore.named`). `column` is
+    the statement's own SQL (an identifier), never input."""
+    return (
+        f"LEFT JOIN data_subjects subject ON subject.subject_ref = "
+        f"CASE WHEN {column} ~ '{_PSEUDONYM}' THEN CAST({column} AS uuid) END"
+    )
+
+
+def pseudonym_of(tenant: str, lookup: str) -> str:
+    """SQL: the live pseudonym (text, as a query row keeps it) of the person whose keyed hash is
+    the bound parameter `lookup` in the tenant of the parameter `tenant` (NULL: none), for a
+    filter in the same statement as the page (`KeyStore.lookup_hash` makes the hash)."""
+    query = "SELECT subject_ref FROM data_subjects WHERE tenant_id = :{} AND lookup = :{}"
+    return f"CAST(({query.format(tenant, lookup)}) AS text)"
 
 
 class KeyStoreError(RuntimeError):
@@ -108,6 +144,9 @@ class KeyStore:
         self._capacity = capacity
         # by (tenant, user id): the hot path of every append, so no keyed hash on a hit
         self._known: OrderedDict[tuple[str, str], SubjectKey] = OrderedDict()
+        # by (subject, key): the user id a subject's row opened to (it never changes; whether
+        # the subject is still live is read anew every time, with the row)
+        self._names: OrderedDict[tuple[UUID, UUID], str] = OrderedDict()
 
     async def subjects(self, tenant_id: str, user_ids: Iterable[str]) -> dict[str, SubjectKey]:
         """The live subject of each user id of the tenant, created when it has none."""
@@ -200,11 +239,69 @@ class KeyStore:
                 named[value] = held[ref].user_id or ERASED
         return named
 
+    async def named(
+        self, conn: AsyncConnection, rows: Iterable[Any], column: str
+    ) -> dict[str, str]:
+        """What `user_ids` answers for the pseudonyms in `column` of rows read with their
+        subjects (`subject_join`, `SUBJECT_COLUMNS`): a live subject's user id (opened once per
+        process, then remembered), `[erased]` for a subject whose row has lost its key, and a
+        value that is no pseudonym as itself; the store is read again (on `conn`) only for a
+        value that `user_ids` would take for a pseudonym but the join could not."""
+        named: dict[str, str] = {}
+        stray: list[str] = []
+        for row in rows:
+            value = getattr(row, column)
+            if value in named:
+                continue
+            if row.subject_ref is not None:
+                named[value] = self._name(row)
+            elif _PSEUDONYM_FORM.fullmatch(value) is None and _looks_like_uuid(value):
+                stray.append(value)  # a pseudonym written otherwise, which the join cannot see
+            else:
+                named[value] = value
+        if stray:
+            named.update(await self.user_ids(conn, stray))
+        return named
+
+    def _name(self, row: Any) -> str:
+        """The user id of the subject joined to `row`, `[erased]` once its key is gone."""
+        key = (row.subject_ref, row.subject_key_id)
+        if row.subject_wrapped_key is None:
+            self._names.pop(key, None)
+            return ERASED
+        name = self._names.get(key)
+        if name is not None:
+            self._names.move_to_end(key)
+            return name
+        data_key = self.master.unwrap(
+            bytes(row.subject_wrapped_key),
+            tenant_id=row.subject_tenant_id,
+            subject_ref=row.subject_ref,
+            key_id=row.subject_key_id,
+        )
+        name = crypto.unseal(
+            row.subject_sealed_user_id,
+            data_key,
+            tenant_id=row.subject_tenant_id,
+            subject_ref=row.subject_ref,
+            key_id=row.subject_key_id,
+        )
+        self._names[key] = name
+        while len(self._names) > self._capacity:
+            self._names.popitem(last=False)
+        return name
+
+    def lookup_hash(self, tenant_id: str, user_id: str) -> bytes:
+        """The keyed hash by which the store finds a user id of the tenant (for `pseudonym_of`)."""
+        return self.master.lookup(tenant_id, user_id)
+
     def forget(self, refs: Iterable[UUID]) -> None:
         """Drop remembered subjects (they were erased since)."""
         gone = set(refs)
         for key in [k for k, s in self._known.items() if s.subject_ref in gone]:
             del self._known[key]
+        for name in [k for k in self._names if k[0] in gone]:
+            del self._names[name]
 
     async def erased_among(self, conn: AsyncConnection, refs: Sequence[UUID]) -> set[UUID]:
         """Which of these subjects are erased."""
@@ -296,3 +393,12 @@ class KeyStore:
                 f"the configured one ({self.master.key_id}): set PERSONAL_DATA_MASTER_KEY to "
                 "the key this store was created with"
             ) from None
+
+
+def _looks_like_uuid(value: str) -> bool:
+    """Whether `user_ids` would take the value for a pseudonym (`UUID()` parses it)."""
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
+
+from fastapi import Response
+from pydantic import BaseModel
 
 from pmo_shared.web.problems import Problem
 
@@ -52,3 +56,16 @@ def decode_cursor_number(cursor: str | None, prefix: str) -> int | None:
 def bad_cursor() -> Problem:
     """The problem for a cursor the API did not issue."""
     return Problem(400, slug="bad-cursor", detail="cursor is not one this API returned")
+
+
+def page_response(
+    page: type[BaseModel], items: Sequence[object], next_cursor: str | None
+) -> Response:
+    """A page of a list as its answer: `page` (a model of `items` and `next_cursor`) made from
+    the rows (their attributes) in one validation and written as JSON once, as FastAPI writes
+    the route's `response_model` (declare it there, for the docs) -- without validating each
+    item apart first, then the page again."""
+    body = page.model_validate(
+        {"items": items, "next_cursor": next_cursor}, from_attributes=True
+    ).model_dump_json()
+    return Response(content=body, media_type="application/json")

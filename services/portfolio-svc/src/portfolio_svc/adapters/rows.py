@@ -14,9 +14,9 @@ committed). A removed component is free again. The PMO's standards keep no rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,12 +28,11 @@ from pmo_shared.database.errors import unique_violation
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.errors import RuleViolationError
 from pmo_shared.eventstore.store import RecordedEvent
-from pmo_shared.privacy.keystore import KeyStore
+from pmo_shared.privacy.keystore import SUBJECT_COLUMNS, KeyStore, pseudonym_of, subject_join
 from portfolio_svc.adapters.tables import (
     COMPONENT_KEY,
     PORTFOLIO_CODE_KEY,
     portfolio_components,
-    portfolios,
 )
 from portfolio_svc.application.errors import ComponentInAnotherPortfolioError, DuplicateCodeError
 from portfolio_svc.application.ports import PortfolioListing
@@ -173,20 +172,47 @@ class PostgresPortfolioRows:
     async def list_portfolios(
         self, *, tenant_id: str, manager: str | None, after: int | None, limit: int
     ) -> Sequence[PortfolioListing]:
-        """See `PortfolioRows.list_portfolios`."""
-        query = select(portfolios).where(portfolios.c.tenant_id == tenant_id)
+        """See `PortfolioRows.list_portfolios`: one statement for the page and its
+        managers' key store rows."""
+        params: dict[str, Any] = {"tenant": tenant_id, "limit": limit}
         if manager is not None:
-            ref = await self._keys.lookup(self._conn, tenant_id, manager)
-            if ref is None:
-                return []
-            query = query.where(portfolios.c.manager == str(ref))
+            params["lookup"] = self._keys.lookup_hash(tenant_id, manager)
         if after is not None:
-            query = query.where(portfolios.c.seq > after)
-        rows: Sequence[Any] = (
-            await self._conn.execute(query.order_by(portfolios.c.seq).limit(limit))
-        ).all()
-        named = await self._keys.user_ids(self._conn, (r.manager for r in rows))
-        return [_Listing(**{**r._asdict(), "manager": named[r.manager]}) for r in rows]
+            params["after"] = after
+        statement = _list_statement(manager=manager is not None, after=after is not None)
+        rows: Sequence[Any] = (await self._conn.execute(statement, params)).all()
+        named = await self._keys.named(self._conn, rows, "manager")
+        return [
+            _Listing(
+                portfolio_id=r.portfolio_id,
+                seq=r.seq,
+                code=r.code,
+                name=r.name,
+                manager=named[r.manager],
+                currency=r.currency,
+                version=r.version,
+            )
+            for r in rows
+        ]
+
+
+@functools.cache
+def _list_statement(*, manager: bool, after: bool) -> Any:
+    """The page's statement for one combination of filters (each its own prepared statement,
+    so the plan always fits): the first `:limit` rows of the tenant by `seq`, with the key
+    store's row of each manager."""
+    where = ["p.tenant_id = :tenant"]
+    if manager:
+        where.append(f"p.manager = {pseudonym_of('tenant', 'lookup')}")
+    if after:
+        where.append("p.seq > :after")
+    page = f"""SELECT p.portfolio_id, p.seq, p.code, p.name, p.manager, p.currency, p.version
+        FROM portfolios p WHERE {" AND ".join(where)} ORDER BY p.seq LIMIT :limit"""  # noqa: S608 (the fragments above)
+    # Only the module's own fragments above go into the text: every value is a parameter.
+    return text(
+        f"SELECT page.*, {SUBJECT_COLUMNS} FROM ({page}) AS page "  # noqa: S608
+        f"{subject_join('page.manager')} ORDER BY page.seq"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,10 +221,8 @@ class _Listing:
 
     portfolio_id: UUID
     seq: int
-    tenant_id: str
     code: str
     name: str
     manager: str
     currency: str
     version: int
-    updated_at: datetime

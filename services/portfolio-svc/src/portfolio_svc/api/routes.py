@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from pmo_shared.web.commands import CallerDep, Idempotency
-from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number
+from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number, page_response
 from pmo_shared.web.requests import QueryText
 from portfolio_svc.api import reads, schemas
 from portfolio_svc.api.deps import Bus, KnownAt, answer
@@ -50,15 +50,14 @@ async def list_portfolios(
     manager: Annotated[QueryText | None, Query(description="the manager's user id")] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> reads.PortfolioPage:
+) -> Response:
     """The tenant's portfolios in creation order, a page at a time."""
     rows = await queries.list_portfolios(
         bus, caller, manager=manager, after=decode_cursor_number(cursor, CURSOR), limit=limit
     )
-    items = [reads.PortfolioSummary.model_validate(row, from_attributes=True) for row in rows]
     more = len(rows) == limit
     next_cursor = encode_cursor_number(CURSOR, rows[-1].seq) if more else None
-    return reads.PortfolioPage(items=items, next_cursor=next_cursor)
+    return page_response(reads.PortfolioPage, rows, next_cursor)
 
 
 @router.get("/{portfolio_id}", response_model=reads.PortfolioRead)

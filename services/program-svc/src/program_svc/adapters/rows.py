@@ -13,9 +13,9 @@ cancelled lets its projects go, so they may join another program."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,8 +27,8 @@ from pmo_shared.database.errors import unique_violation
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.errors import RuleViolationError
 from pmo_shared.eventstore.store import RecordedEvent
-from pmo_shared.privacy.keystore import KeyStore
-from program_svc.adapters.tables import MEMBER_KEY, PROGRAM_CODE_KEY, program_members, programs
+from pmo_shared.privacy.keystore import SUBJECT_COLUMNS, KeyStore, pseudonym_of, subject_join
+from program_svc.adapters.tables import MEMBER_KEY, PROGRAM_CODE_KEY, program_members
 from program_svc.application.errors import DuplicateCodeError, ProjectInAnotherProgramError
 from program_svc.application.ports import ProgramListing
 from program_svc.domain.program import Program
@@ -151,22 +151,54 @@ class PostgresProgramRows:
         after: int | None,
         limit: int,
     ) -> Sequence[ProgramListing]:
-        """See `ProgramRows.list_programs`."""
-        query = select(programs).where(programs.c.tenant_id == tenant_id)
+        """See `ProgramRows.list_programs`: one statement for the page and its
+        managers' key store rows."""
+        params: dict[str, Any] = {"tenant": tenant_id, "limit": limit}
         if status is not None:
-            query = query.where(programs.c.status == status)
+            params["status"] = status
         if manager is not None:
-            ref = await self._keys.lookup(self._conn, tenant_id, manager)
-            if ref is None:
-                return []
-            query = query.where(programs.c.manager == str(ref))
+            params["lookup"] = self._keys.lookup_hash(tenant_id, manager)
         if after is not None:
-            query = query.where(programs.c.seq > after)
-        rows: Sequence[Any] = (
-            await self._conn.execute(query.order_by(programs.c.seq).limit(limit))
-        ).all()
-        named = await self._keys.user_ids(self._conn, (r.manager for r in rows))
-        return [_Listing(**{**r._asdict(), "manager": named[r.manager]}) for r in rows]
+            params["after"] = after
+        statement = _list_statement(
+            status=status is not None, manager=manager is not None, after=after is not None
+        )
+        rows: Sequence[Any] = (await self._conn.execute(statement, params)).all()
+        named = await self._keys.named(self._conn, rows, "manager")
+        return [
+            _Listing(
+                program_id=r.program_id,
+                seq=r.seq,
+                code=r.code,
+                name=r.name,
+                status=r.status,
+                manager=named[r.manager],
+                currency=r.currency,
+                version=r.version,
+            )
+            for r in rows
+        ]
+
+
+@functools.cache
+def _list_statement(*, status: bool, manager: bool, after: bool) -> Any:
+    """The page's statement for one combination of filters (each its own prepared statement,
+    so the plan always fits): the first `:limit` rows of the tenant by `seq`, with the key
+    store's row of each manager."""
+    where = ["p.tenant_id = :tenant"]
+    if status:
+        where.append("p.status = :status")
+    if manager:
+        where.append(f"p.manager = {pseudonym_of('tenant', 'lookup')}")
+    if after:
+        where.append("p.seq > :after")
+    page = f"""SELECT p.program_id, p.seq, p.code, p.name, p.status, p.manager, p.currency,
+            p.version FROM programs p WHERE {" AND ".join(where)} ORDER BY p.seq LIMIT :limit"""  # noqa: S608 (the fragments above)
+    # Only the module's own fragments above go into the text: every value is a parameter.
+    return text(
+        f"SELECT page.*, {SUBJECT_COLUMNS} FROM ({page}) AS page "  # noqa: S608
+        f"{subject_join('page.manager')} ORDER BY page.seq"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +207,9 @@ class _Listing:
 
     program_id: UUID
     seq: int
-    tenant_id: str
     code: str
     name: str
     status: str
     manager: str
     currency: str
     version: int
-    updated_at: datetime

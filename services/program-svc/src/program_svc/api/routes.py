@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from pmo_shared.domain.values import BUSINESS_DATE_RANGE, RecordInstant
 from pmo_shared.web.commands import CallerDep, Idempotency
-from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number
+from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number, page_response
 from pmo_shared.web.requests import QueryText
 from program_svc.api import schemas
 from program_svc.api.deps import Bus, answer
@@ -56,7 +56,7 @@ async def list_programs(
     manager: Annotated[QueryText | None, Query(description="the manager's user id")] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> schemas.ProgramPage:
+) -> Response:
     """The tenant's programs, filtered, in creation order, a page at a time."""
     rows = await queries.list_programs(
         bus,
@@ -66,10 +66,9 @@ async def list_programs(
         after=decode_cursor_number(cursor, CURSOR),
         limit=limit,
     )
-    items = [schemas.ProgramSummary.model_validate(row, from_attributes=True) for row in rows]
     more = len(rows) == limit
     next_cursor = encode_cursor_number(CURSOR, rows[-1].seq) if more else None
-    return schemas.ProgramPage(items=items, next_cursor=next_cursor)
+    return page_response(schemas.ProgramPage, rows, next_cursor)
 
 
 @router.get("/{program_id}", response_model=schemas.ProgramRead)

@@ -3,7 +3,7 @@ in the same transaction as the events they reflect; and the references it keeps 
 portfolio-svc's events (`project_svc.references.store`), read in that transaction too.
 
 A row of the list keeps the project's flag, BAC and currency; whether it is large is computed
-as the list is read, by the standards in force then (`large_in_force`): a change of the PMO's
+as the list is read, by the standards in force then (`_LARGE`): a change of the PMO's
 standards changes the list at once, without any event of the project.
 
 The list holds a project's manager as their pseudonym (the key store's `subject_ref`), never
@@ -12,14 +12,16 @@ user id from the key store, or `[erased]`."""
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Numeric, case, false, func, literal, null, or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,8 +30,8 @@ from pmo_shared.database.errors import unique_violation
 from pmo_shared.domain.aggregate import Aggregate
 from pmo_shared.domain.errors import RuleViolationError
 from pmo_shared.eventstore.store import RecordedEvent
-from pmo_shared.privacy.keystore import KeyStore
-from project_svc.adapters.tables import project_offices, projects
+from pmo_shared.privacy.keystore import SUBJECT_COLUMNS, KeyStore, pseudonym_of, subject_join
+from project_svc.adapters.tables import project_offices
 from project_svc.application.ports import ProjectListing
 from project_svc.domain.project import Project
 from project_svc.domain.project_office import ProjectOffice
@@ -160,25 +162,44 @@ class PostgresProjectRows:
         limit: int,
         standards: Standards,
     ) -> Sequence[ProjectListing]:
-        """See `ProjectRows.list_projects`."""
-        is_large = large_in_force(standards)
-        query = select(projects, is_large.label("large")).where(projects.c.tenant_id == tenant_id)
+        """See `ProjectRows.list_projects`: one statement for the page (large judged in it) and
+        its managers' key store rows."""
+        params: dict[str, Any] = {
+            "tenant": tenant_id,
+            "listed": json.dumps({c: str(a) for c, a in standards.large_project_threshold.items()}),
+            "any": standards.any_currency_large,
+            "limit": limit,
+        }
         if status is not None:
-            query = query.where(projects.c.status == status)
+            params["status"] = status
         if manager is not None:
-            ref = await self._keys.lookup(self._conn, tenant_id, manager)
-            if ref is None:
-                return []
-            query = query.where(projects.c.manager == str(ref))
-        if large is not None:
-            query = query.where(is_large if large else ~is_large)
+            params["lookup"] = self._keys.lookup_hash(tenant_id, manager)
         if after is not None:
-            query = query.where(projects.c.seq > after)
-        rows: Sequence[Any] = (
-            await self._conn.execute(query.order_by(projects.c.seq).limit(limit))
-        ).all()
-        named = await self._keys.user_ids(self._conn, (r.manager for r in rows))
-        return [_Listing(**{**r._asdict(), "manager": named[r.manager]}) for r in rows]
+            params["after"] = after
+        statement = _list_statement(
+            status=status is not None,
+            manager=manager is not None,
+            large=large,
+            after=after is not None,
+        )
+        rows: Sequence[Any] = (await self._conn.execute(statement, params)).all()
+        named = await self._keys.named(self._conn, rows, "manager")
+        return [
+            _Listing(
+                project_id=r.project_id,
+                seq=r.seq,
+                code=r.code,
+                name=r.name,
+                status=r.status,
+                manager=named[r.manager],
+                flagged_large=r.flagged_large,
+                budget_at_completion=r.budget_at_completion,
+                currency=r.currency,
+                version=r.version,
+                large=r.large,
+            )
+            for r in rows
+        ]
 
     async def standards_on(self, *, tenant_id: str, on: date) -> Standards | None:
         """See `ProjectRows.standards_on`."""
@@ -195,25 +216,36 @@ class PostgresProjectRows:
         return found.portfolio_decision() if found is not None else None
 
 
-def large_in_force(standards: Standards) -> ColumnElement[bool]:
-    """Whether a row is large by `standards`, as `Project.is_large` decides it: flagged, or a
-    BAC at the threshold for its currency (none for a currency the standards do not list)."""
-    listed = standards.large_project_threshold
-    other = standards.any_currency_large
-    if not listed and other is None:
-        return projects.c.flagged_large
-    otherwise: ColumnElement[Any] = literal(other, Numeric) if other is not None else null()
-    threshold = (
-        case(
-            {currency: literal(amount, Numeric) for currency, amount in listed.items()},
-            value=projects.c.currency,
-            else_=otherwise,
-        )
-        if listed
-        else otherwise
+# Whether a row is large by the standards given, as `Project.is_large` decides it: flagged, or
+# a BAC at `Standards.large_threshold` of its currency (:listed, else :any; none: only the flag).
+_LARGE = """(p.flagged_large OR coalesce(p.budget_at_completion >= coalesce(
+        CAST(CAST(:listed AS jsonb) ->> p.currency AS numeric), CAST(:any AS numeric)), false))"""
+
+
+@functools.cache
+def _list_statement(*, status: bool, manager: bool, large: bool | None, after: bool) -> Any:
+    """The page's statement for one combination of filters (each its own prepared statement,
+    so the plan always fits): the first `:limit` rows of the tenant by `seq`, with `large` by
+    the standards given and the key store's row of each manager."""
+    where = ["p.tenant_id = :tenant"]
+    if status:
+        where.append("p.status = :status")
+    if manager:
+        where.append(f"p.manager = {pseudonym_of('tenant', 'lookup')}")
+    if large is not None:
+        where.append(_LARGE if large else f"NOT {_LARGE}")
+    if after:
+        where.append("p.seq > :after")
+    page = f"""SELECT p.project_id, p.seq, p.code, p.name, p.status, p.manager, p.flagged_large,
+            p.budget_at_completion, p.currency, p.version, {_LARGE} AS large
+        FROM projects p
+        WHERE {" AND ".join(where)}
+        ORDER BY p.seq LIMIT :limit"""  # noqa: S608 (the fragments above)
+    # Only the module's own fragments above go into the text: every value is a parameter.
+    return text(
+        f"SELECT page.*, {SUBJECT_COLUMNS} FROM ({page}) AS page "  # noqa: S608
+        f"{subject_join('page.manager')} ORDER BY page.seq"
     )
-    reaches = func.coalesce(projects.c.budget_at_completion >= threshold, false())
-    return or_(projects.c.flagged_large, reaches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +254,6 @@ class _Listing:
 
     project_id: UUID
     seq: int
-    tenant_id: str
     code: str
     name: str
     status: str
@@ -231,5 +262,4 @@ class _Listing:
     budget_at_completion: Decimal | None
     currency: str
     version: int
-    updated_at: datetime
     large: bool

@@ -34,7 +34,7 @@ projects = Table(
     Column("status", Text, nullable=False),
     Column("manager", Text, nullable=False),
     # The flag as proposed; `large` is computed when the list is read, by the PMO's standards
-    # in force then (`rows.large_in_force`).
+    # in force then (`rows._LARGE`).
     Column("flagged_large", Boolean, nullable=False),
     Column("budget_at_completion", Numeric(19, 4)),
     Column("currency", Text, nullable=False),

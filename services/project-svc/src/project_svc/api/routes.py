@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from pmo_shared.application.caller import Caller
 from pmo_shared.domain.values import BUSINESS_DATE_RANGE, RecordInstant
 from pmo_shared.web.commands import CallerDep, Idempotency, etag
-from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number
+from pmo_shared.web.cursors import decode_cursor_number, encode_cursor_number, page_response
 from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from project_svc.api import schemas
@@ -59,7 +59,7 @@ async def list_projects(
     large: bool | None = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> schemas.ProjectPage:
+) -> Response:
     """The tenant's projects, filtered, in creation order, a page at a time."""
     rows = await queries.list_projects(
         bus,
@@ -70,9 +70,8 @@ async def list_projects(
         after=_cursor(cursor),
         limit=limit,
     )
-    items = [schemas.ProjectSummary.model_validate(row, from_attributes=True) for row in rows]
     more = len(rows) == limit
-    return schemas.ProjectPage(items=items, next_cursor=_encode(rows[-1].seq) if more else None)
+    return page_response(schemas.ProjectPage, rows, _encode(rows[-1].seq) if more else None)
 
 
 @router.get("/{project_id}", response_model=schemas.ProjectRead)
