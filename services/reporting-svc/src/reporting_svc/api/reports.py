@@ -30,7 +30,14 @@ from pmo_shared.web.problems import Problem
 from pmo_shared.web.requests import QueryText
 from reporting_svc.api import schemas
 from reporting_svc.api.deps import Reports
-from reporting_svc.application.reports import CurrencyTotals, OfficeReport, ProjectReport, When
+from reporting_svc.application.reports import (
+    CurrencyTotals,
+    OfficeReport,
+    ProjectPage,
+    ProjectReport,
+    When,
+    sort_value,
+)
 from reporting_svc.application.standards import Cadence
 from reporting_svc.domain.chart import render_evm_chart
 from reporting_svc.domain.evm import SeriesPoint
@@ -159,15 +166,7 @@ async def project_metrics(
 
 
 def _sort_value(report: ProjectReport, key: str) -> Any:
-    value = {
-        "code": report.code,
-        "name": report.name,
-        "status": report.status,
-        "bac": report.metrics.bac,
-        "spi": report.metrics.spi,
-        "cpi": report.metrics.cpi,
-    }[key]
-    return (value is None, value if value is not None else 0)
+    return sort_value(report, key)
 
 
 KEY_SERVICE_DOWN: dict[int | str, dict[str, Any]] = {
@@ -195,29 +194,15 @@ async def list_project_metrics(
 ) -> schemas.ProjectMetricsPage:
     """Every project's metrics at a status date, filtered by status (then), overall health and
     manager (a user id: the projects it manages by the pseudonyms the key services know of
-    it; none once that person is erased), sorted."""
-    start, more = 0, False
-
-    def page_of(items: list[ProjectReport]) -> list[ProjectReport]:
-        # Filtered, sorted and paged before any manager is opened: only the page's are.
-        nonlocal start, more
-        items = [
-            r
-            for r in items
-            if (status is None or r.status == status)
-            and (health is None or r.metrics.health.overall == health)
-        ]
-        key = sort.lstrip("-")
-        items.sort(
-            key=lambda r: (_sort_value(r, key), str(r.project_id)), reverse=sort.startswith("-")
-        )
-        start = _offset(cursor)
-        more = start + limit < len(items)
-        return items[start : start + limit]
-
-    page = await reports.projects(principal.tenant, when=when, manager=manager, shown=page_of)
+    it; none once that person is erased), sorted. Filtered, sorted and paged before any
+    manager is opened: only the page's are."""
+    start = _offset(cursor)
+    page = ProjectPage(status=status, health=health, sort=sort, start=start, limit=limit)
+    items, more = await reports.project_page(
+        principal.tenant, when=when, page=page, manager=manager
+    )
     return schemas.ProjectMetricsPage(
-        items=[metrics_read(r) for r in page],
+        items=[metrics_read(r) for r in items],
         next_cursor=encode_cursor_number("o", start + limit) if more else None,
     )
 

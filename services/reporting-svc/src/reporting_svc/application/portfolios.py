@@ -166,8 +166,8 @@ class PortfolioReportService:
         return report
 
     async def _read(self, tenant: str, when: When, **filters: Any) -> _Read:
-        async with self._reports.snapshot() as conn:
-            asked = await self._reports.asked_in(conn, tenant, when)
+        # Today as known now: the members' reports are their current figures (`reading`).
+        async with self._reports.reading(tenant, when) as (conn, asked):
             cutoff = asked.cutoff
             rows = await portfolio_queries.portfolio_facts(
                 conn, tenant_id=tenant, cutoff=cutoff, **filters

@@ -18,13 +18,22 @@ project's manager, an office's lead) opens them per request with the producers' 
 and forgets the keys with the response; a filter by manager asks the key services for the
 person's pseudonyms (`RemoteKeys.lookup`). Reports that show no person (the overview, the
 S-curve) ask no key service.
+
+A report asked for without `as_of` and `known_at` (the tenant's today, known now) over many
+projects (the list, the overview, the program and portfolio roll-ups) reads each project's
+current figures (`readmodel.figures`, `application.figures`) instead of folding its facts:
+rows computed for the tenant's today and standards, in bulk and once (`ReportService.reading`
+computes the rows a read finds stale, under a per-tenant lock, in chunks), marked stale by the
+projection in the transaction that changes the facts. Their answers are the fold's. A report
+with `as_of` or `known_at`, or of one project (its metrics, its S-curve), still folds.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -38,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pmo_shared.domain.errors import Refusal
 from pmo_shared.domain.values import money_quantum
 from pmo_shared.privacy.remote import RemoteKeys
+from reporting_svc.application import figures as stored
 from reporting_svc.application.standards import (
     Cadence,
     cadence_applied,
@@ -46,8 +56,15 @@ from reporting_svc.application.standards import (
 )
 from reporting_svc.domain import evm
 from reporting_svc.domain.health import Health, HealthThresholds
-from reporting_svc.domain.rollup import Rollup, risk_exposure, rollup
-from reporting_svc.readmodel import queries, standards_queries
+from reporting_svc.domain.rollup import (
+    Rollup,
+    exact_sum,
+    risk_exposure,
+    rollup,
+    rollup_of_totals,
+    total_of,
+)
+from reporting_svc.readmodel import figures, queries, standards_queries
 from reporting_svc.readmodel.dates import iso_date
 from reporting_svc.readmodel.personal import PersonFilter
 from reporting_svc.readmodel.queries import Cutoff
@@ -90,6 +107,9 @@ class Asked:
     today: date
     as_of: date | None
     standards: KnownStandards = NO_STANDARDS
+    current: bool = False
+    """Asked for the tenant's today as known now, and read where every project's current
+    figures were valid (`ReportService.reading`): its reports come from those rows."""
 
     @classmethod
     def resolve(
@@ -154,6 +174,70 @@ class CurrencyTotals:
 
     rollup: Rollup
     health: Health
+
+
+SORT_KEYS = ("code", "name", "status", "bac", "spi", "cpi")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPage:
+    """Which page of the project list: the reports with `status` (at the date) and overall
+    `health`, sorted by `sort` (a key of `SORT_KEYS`, `-` first for descending; ties by id),
+    from the `start`-th, at most `limit`."""
+
+    status: str | None = None
+    health: str | None = None
+    sort: str = "code"
+    start: int = 0
+    limit: int = 100
+
+    @property
+    def key(self) -> figures.SortKey:
+        """The sort key without its direction."""
+        key = self.sort.lstrip("-")
+        assert key in SORT_KEYS
+        return key  # type: ignore[return-value]
+
+    def fold(self, items: list[ProjectReport]) -> tuple[list[ProjectReport], bool]:
+        """The page of every report (none of their managers looked at), and whether more
+        follow."""
+        kept = [
+            r
+            for r in items
+            if (self.status is None or r.status == self.status)
+            and (self.health is None or r.metrics.health.overall == self.health)
+        ]
+        key = self.key
+        kept.sort(
+            key=lambda r: (sort_value(r, key), str(r.project_id)),
+            reverse=self.sort.startswith("-"),
+        )
+        return kept[self.start : self.start + self.limit], self.start + self.limit < len(kept)
+
+
+def sort_value(report: ProjectReport, key: str) -> tuple[bool, Any]:
+    """What the list sorts a report by on `key`: missing values last (ascending)."""
+    value = {
+        "code": report.code,
+        "name": report.name,
+        "status": report.status,
+        "bac": report.metrics.bac,
+        "spi": report.metrics.spi,
+        "cpi": report.metrics.cpi,
+    }[key]
+    return (value is None, value if value is not None else 0)
+
+
+_FAR = datetime(9999, 12, 31, tzinfo=UTC)
+"""The instant the current figures are computed as known at: every fact recorded (a row is
+used by a read only when each fact it counts was recorded by the read's instant)."""
+
+REFRESH_CHUNK = 500
+"""How many projects' figures one transaction computes (the tenant's lock is held that long)."""
+
+_READ_ATTEMPTS = 3
+"""How often a read computes stale rows and looks again before it folds (the projection may
+mark rows stale between a computation and the read's snapshot)."""
 
 
 # A stored fact the EVM domain cannot measure with (a schedule finishing before it starts,
@@ -287,10 +371,105 @@ class ReportService:
         self.keys = keys or RemoteKeys({}, token=None)
         self.time_zone_of = time_zone_of
         self.now = now
+        self._refreshing: dict[str, asyncio.Lock] = {}
 
     def snapshot(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection on one snapshot of the live generation (`queries.snapshot`)."""
         return queries.snapshot(self._supervisor.live_engine())
+
+    @asynccontextmanager
+    async def reading(
+        self, tenant: str, when: When
+    ) -> AsyncIterator[tuple[AsyncConnection, Asked]]:
+        """A connection on one snapshot (`snapshot`) and `when` resolved on it (`asked_in`);
+        asked for the tenant's today as known now, one where every project's current figures
+        serve the read (`Asked.current`), after computing the stale ones (a bounded number of
+        tries; then, or when a row counts facts stamped after now, the fold's)."""
+        if when.as_of is None and when.known_at is None:
+            for _ in range(_READ_ATTEMPTS):
+                async with self.snapshot() as conn:
+                    asked = await self.asked_in(conn, tenant, when)
+                    state = await figures.state(
+                        conn,
+                        tenant_id=tenant,
+                        today=asked.today,
+                        key=self._rated_key(asked),
+                        now=asked.cutoff.known_at,
+                    )
+                    if state.valid:
+                        yield conn, replace(asked, current=True)
+                        return
+                if state.ahead:
+                    break
+                await self.refresh(tenant)
+        async with self.snapshot() as conn:
+            yield conn, await self.asked_in(conn, tenant, when)
+
+    def _rated_key(self, asked: Asked) -> str:
+        return stored.rated_key(asked.cutoff.zone, asked.standards, self.thresholds)
+
+    async def refresh(self, tenant: str) -> int:
+        """Compute every stale row of the tenant's current figures, `REFRESH_CHUNK` projects
+        per transaction, each under the exclusive lock of the tenant's figures (no batch of
+        the projection writes the tenant's facts meanwhile); one computation per tenant and
+        process at a time (the others wait for it, then find nothing left). How many rows
+        were computed."""
+        lock = self._refreshing.setdefault(tenant, asyncio.Lock())
+        computed: set[UUID] = set()
+        async with lock:
+            missing = True
+            while True:  # each round computes new rows (or stops): bounded by the tenant's
+                async with self._supervisor.live_engine().begin() as conn:
+                    await figures.lock_exclusive(conn, tenant)
+                    asked = await self.asked_in(conn, tenant, When())
+                    ids = await figures.stale(
+                        conn,
+                        tenant_id=tenant,
+                        today=asked.today,
+                        key=self._rated_key(asked),
+                        limit=REFRESH_CHUNK,
+                        missing=missing,
+                    )
+                    missing = False
+                    if computed.issuperset(ids):  # none, or marked again since: no chasing
+                        return len(computed)
+                    await self._compute(conn, tenant, asked, ids)
+                    computed.update(ids)
+
+    async def _compute(
+        self, conn: AsyncConnection, tenant: str, asked: Asked, ids: list[UUID]
+    ) -> None:
+        everything = replace(asked, cutoff=replace(asked.cutoff, known_at=_FAR))
+        rows = await queries.project_facts(
+            conn, tenant_id=tenant, cutoff=everything.cutoff, project_ids=ids
+        )
+        through = await figures.recorded_through(conn, ids)
+        key = self._rated_key(asked)
+        computed = [
+            {
+                **stored.encode(self.report_of(row, everything)),
+                "valid_on": asked.today,
+                "key": key,
+                "through": through[row.project_id],
+            }
+            for row in rows
+        ]
+        orphans = set(ids) - {row.project_id for row in rows}
+        await figures.store(conn, computed, orphans=orphans)
+
+    async def current_reports(
+        self, conn: AsyncConnection, tenant: str, asked: Asked, project_ids: Collection[UUID]
+    ) -> dict[UUID, ProjectReport]:
+        """The current figures of the tenant's projects among `project_ids`, read on `conn`
+        (where `asked`, `current`, was resolved: `reading`); no person opened."""
+        rows = await figures.reports(conn, tenant_id=tenant, project_ids=project_ids)
+        known_at = asked.cutoff.known_at
+        return {
+            row.project_id: stored.decode(
+                row.project_id, row.report, manager=NOT_OPENED, known_at=known_at
+            )
+            for row in rows
+        }
 
     def asked(self, tenant: str, when: When) -> Asked:
         """`when` resolved in the tenant's time zone from the environment, without standards
@@ -338,35 +517,68 @@ class ReportService:
         return await self._project(tenant, project_id, when=when, people=True)
 
     async def projects(
-        self,
-        tenant: str,
-        *,
-        when: When,
-        manager: str | None = None,
-        shown: Callable[[list[ProjectReport]], list[ProjectReport]] | None = None,
+        self, tenant: str, *, when: When, manager: str | None = None
     ) -> list[ProjectReport]:
         """Every project the tenant knew at the instant, at the status date (those `manager`
         manages: by the pseudonyms the key services know of that user id; none once the
-        person is erased; 503 `KeyServiceUnavailableError` while a key service is down).
-        With `shown` (a filter, sort and page of the reports, which must not look at their
-        `manager`), only the reports it keeps come back, and only their managers are opened."""
-        managed_by = None
-        if manager is not None:
-            refs = await self.keys.lookup(tenant, manager)
-            if not refs:
-                return []
-            managed_by = PersonFilter(frozenset(refs), manager)
-        if shown is None:
-            return await self._projects(tenant, when, people=True, manager=managed_by)
-        async with self.snapshot() as conn:
-            asked = await self.asked_in(conn, tenant, when)
-            rows = await queries.project_facts(
-                conn, tenant_id=tenant, cutoff=asked.cutoff, manager=managed_by
-            )
-        sealed = {row.project_id: row.manager for row in rows}
-        kept = shown([self.report_of(row, asked) for row in rows])
-        managers = await self._opened(tenant, [sealed[r.project_id] for r in kept], people=True)
-        return [replace(r, manager=m) for r, m in zip(kept, managers, strict=True)]
+        person is erased; 503 `KeyServiceUnavailableError` while a key service is down)."""
+        anybody, person = await self._managed_by(tenant, manager)
+        if not anybody:
+            return []
+        return await self._projects(tenant, when, people=True, manager=person)
+
+    async def project_page(
+        self, tenant: str, *, when: When, page: ProjectPage, manager: str | None = None
+    ) -> tuple[list[ProjectReport], bool]:
+        """A page of the list (`projects`, filtered, sorted and paged as `page` says), and
+        whether more follow; only the page's managers are opened. From the current figures
+        when asked for today as known now (filtered, sorted and paged by PostgreSQL), else
+        from the fold of every project."""
+        anybody, person = await self._managed_by(tenant, manager)
+        if not anybody:
+            return [], False
+        async with self.reading(tenant, when) as (conn, asked):
+            if asked.current:
+                rows = await figures.page(
+                    conn,
+                    tenant_id=tenant,
+                    status=page.status,
+                    health=page.health,
+                    manager=person,
+                    sort=page.key,
+                    descending=page.sort.startswith("-"),
+                    offset=page.start,
+                    limit=page.limit + 1,
+                )
+                more = len(rows) > page.limit
+                kept = [
+                    stored.decode(
+                        r.project_id, r.report, manager=NOT_OPENED, known_at=asked.cutoff.known_at
+                    )
+                    for r in rows[: page.limit]
+                ]
+                sealed = [r.manager for r in rows[: page.limit]]
+            else:
+                facts = await queries.project_facts(
+                    conn, tenant_id=tenant, cutoff=asked.cutoff, manager=person
+                )
+                by_id = {row.project_id: row.manager for row in facts}
+                kept, more = page.fold([self.report_of(row, asked) for row in facts])
+                sealed = [by_id[r.project_id] for r in kept]
+        managers = await self._opened(tenant, sealed, people=True)
+        return [replace(r, manager=m) for r, m in zip(kept, managers, strict=True)], more
+
+    async def _managed_by(
+        self, tenant: str, manager: str | None
+    ) -> tuple[bool, PersonFilter | None]:
+        """Whether anybody can match `manager`, and the filter by it (None: none asked);
+        nobody matches a user id the key services know no pseudonym of."""
+        if manager is None:
+            return True, None
+        refs = await self.keys.lookup(tenant, manager)
+        if not refs:
+            return False, None
+        return True, PersonFilter(frozenset(refs), manager)
 
     async def series(
         self, tenant: str, project_id: UUID, *, when: When
@@ -404,32 +616,54 @@ class ReportService:
     async def overview(self, tenant: str, *, when: When) -> dict[str, Any]:
         """The PMO's view of the tenant at the status date, from one snapshot: counts,
         roll-ups per currency and their health, live offices, lessons, the thresholds."""
-        async with self.snapshot() as conn:
-            asked = await self.asked_in(conn, tenant, when)
-            rows = await queries.project_facts(conn, tenant_id=tenant, cutoff=asked.cutoff)
+        async with self.reading(tenant, when) as (conn, asked):
+            counted = None
+            if asked.current:
+                counted = await self._current_overview(conn, tenant)
+            if counted is None:
+                rows = await queries.project_facts(conn, tenant_id=tenant, cutoff=asked.cutoff)
+                counted = _counted([self.report_of(row, asked) for row in rows])
             office_rows = await queries.offices(conn, tenant_id=tenant, cutoff=asked.cutoff)
             categories = await queries.lesson_categories(conn, tenant_id=tenant)
-        reports = [self.report_of(row, asked) for row in rows]
+        by_status, by_health, totals = counted
         offices = [self._office(row, asked, NOT_OPENED) for row in office_rows]
         thresholds = self.thresholds_on(asked.standards, asked.cutoff.day)
-        by_currency: dict[str, list[evm.Metrics]] = defaultdict(list)
-        for report in reports:
-            by_currency[report.currency].append(report.metrics)
-        totals = {c: rollup(m, money=money_quantum(c)) for c, m in sorted(by_currency.items())}
         return {
             "as_of": asked.cutoff.day,
             "known_at": asked.cutoff.known_at,
             "thresholds": thresholds,
-            "projects_by_status": dict(Counter(r.status for r in reports)),
-            "projects_by_health": dict(
-                Counter((r.metrics.health.overall or "unknown") for r in reports)
-            ),
+            "projects_by_status": by_status,
+            "projects_by_health": by_health,
             "active_project_offices": sum(o.state != "disbanded" for o in offices),
             "totals": {
                 c: CurrencyTotals(t, thresholds.rate(t.spi, t.cpi)) for c, t in totals.items()
             },
             "lessons_by_category": categories,
         }
+
+    async def _current_overview(
+        self, conn: AsyncConnection, tenant: str
+    ) -> tuple[dict[str, int], dict[str, int], dict[str, Rollup]] | None:
+        """The overview's counts and roll-ups from the current figures, summed by
+        PostgreSQL; None when a sum may have more digits than the fold's arithmetic keeps
+        (the fold's answer is then the one given)."""
+        read = await figures.overview(conn, tenant_id=tenant)
+        totals: dict[str, Rollup] = {}
+        for t in sorted(read.totals, key=lambda t: str(t.currency)):
+            money = money_quantum(t.currency)
+            sums = (t.bac, t.pv, t.ev, t.ac, t.unbaselined_ac)
+            if not all(exact_sum(v, t.magnitude, money) for v in sums if v is not None):
+                return None
+            totals[t.currency] = rollup_of_totals(
+                int(t.projects),
+                bac=total_of(t.bac, money),
+                pv=total_of(t.pv, money),
+                ev=total_of(t.ev, money),
+                ac=total_of(t.ac, money),
+                unbaselined_count=int(t.unbaselined),
+                unbaselined_ac=total_of(t.unbaselined_ac, money),
+            )
+        return read.by_status, read.by_health, totals
 
     async def lessons(self, tenant: str, **filters: Any) -> Sequence[Any]:
         """Lessons learned matching a full-text query and a category, newest first."""
@@ -440,10 +674,13 @@ class ReportService:
         self, conn: AsyncConnection, tenant: str, asked: Asked, project_ids: Collection[UUID]
     ) -> dict[UUID, ProjectReport]:
         """The reports of the tenant's projects among `project_ids` that it knew, read on
-        `conn` (the caller's snapshot, in which `asked` was resolved: `asked_in`), exactly as
-        `/v1/reports/projects/{id}/metrics` computes them (no person opened)."""
+        `conn` (the caller's snapshot, in which `asked` was resolved: `asked_in` or `reading`),
+        exactly as `/v1/reports/projects/{id}/metrics` computes them (no person opened): from
+        their current figures when `asked` is `current`."""
         if not project_ids:
             return {}
+        if asked.current:
+            return await self.current_reports(conn, tenant, asked, project_ids)
         rows = await queries.project_facts(
             conn, tenant_id=tenant, cutoff=asked.cutoff, project_ids=project_ids
         )
@@ -487,3 +724,18 @@ class ReportService:
         if not people:
             return [NOT_OPENED] * len(values)
         return [str(v) for v in await self.keys.open(tenant, values)]
+
+
+def _counted(
+    reports: list[ProjectReport],
+) -> tuple[dict[str, int], dict[str, int], dict[str, Rollup]]:
+    """The overview's counts by status and by overall health (in the reports' order) and its
+    roll-ups per currency, folded from every report."""
+    by_currency: dict[str, list[evm.Metrics]] = defaultdict(list)
+    for report in reports:
+        by_currency[report.currency].append(report.metrics)
+    return (
+        dict(Counter(r.status for r in reports)),
+        dict(Counter((r.metrics.health.overall or "unknown") for r in reports)),
+        {c: rollup(m, money=money_quantum(c)) for c, m in sorted(by_currency.items())},
+    )

@@ -49,20 +49,57 @@ def rollup(items: Iterable[Metrics], *, money: Decimal) -> Rollup:
     measured = [m for m in metrics if m.bac is not None]
     apart = [m.ac for m in metrics if m.bac is None]
     # Dividing the sums weighs each project by its size; averaging indices would not.
-    bac, pv = _total((m.bac for m in measured), money), _total((m.pv for m in measured), money)
-    ev, ac = _total((m.ev for m in measured), money), _total((m.ac for m in measured), money)
-    spi, cpi = _ratio(ev, pv), _ratio(ev, ac)
-    return Rollup(
+    return rollup_of_totals(
         len(metrics),
+        bac=_total((m.bac for m in measured), money),
+        pv=_total((m.pv for m in measured), money),
+        ev=_total((m.ev for m in measured), money),
+        ac=_total((m.ac for m in measured), money),
+        unbaselined_count=len(apart),
+        unbaselined_ac=_total(apart, money),
+    )
+
+
+@exact
+def rollup_of_totals(
+    project_count: int,
+    *,
+    bac: Decimal | None,
+    pv: Decimal | None,
+    ev: Decimal | None,
+    ac: Decimal | None,
+    unbaselined_count: int,
+    unbaselined_ac: Decimal | None,
+) -> Rollup:
+    """The roll-up of totals already summed and rounded (`rollup`'s, or the same sums made
+    elsewhere): SPI = ΣEV/ΣPV, CPI = ΣEV/ΣAC."""
+    return Rollup(
+        project_count,
         bac=bac,
         pv=pv,
         ev=ev,
         ac=ac,
-        spi=spi,
-        cpi=cpi,
-        unbaselined_count=len(apart),
-        unbaselined_ac=_total(apart, money),
+        spi=_ratio(ev, pv),
+        cpi=_ratio(ev, ac),
+        unbaselined_count=unbaselined_count,
+        unbaselined_ac=unbaselined_ac,
     )
+
+
+def exact_sum(total: Decimal | None, magnitude: Decimal | None, money: Decimal) -> bool:
+    """Whether a sum of figures rounded to `money` whose magnitudes add up to `magnitude`
+    is the one `rollup` makes: every running sum then fits its 28 significant digits."""
+    if magnitude is None or magnitude == 0:
+        return True
+    exponent = money.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return total is not None and magnitude.adjusted() - exponent < 28
+
+
+@exact
+def total_of(value: Decimal | None, money: Decimal) -> Decimal | None:
+    """A sum made elsewhere (None: of nothing) as `rollup` shows it: rounded to `money`."""
+    return rounded(computed(lambda: ZERO + (value if value is not None else ZERO)), money)
 
 
 @exact

@@ -12,6 +12,7 @@ sealing existed), beside its pseudonym (`*_ref`, NULL for a plain value): `readm
 from __future__ import annotations
 
 from pmo_shared.eventstore.ddl import CONSUMER_DDL
+from reporting_svc.readmodel.figures_ddl import FIGURES_TABLES
 from reporting_svc.readmodel.lesson_ddl import LESSON_CONTENT_TABLES, LESSON_TABLES
 from reporting_svc.readmodel.portfolio_ddl import PORTFOLIO_CONTENT_TABLES, PORTFOLIO_TABLES
 from reporting_svc.readmodel.program_ddl import PROGRAM_CONTENT_TABLES, PROGRAM_TABLES
@@ -194,7 +195,8 @@ TABLES: tuple[str, ...] = (
     "CREATE INDEX processed_events_at_idx ON processed_events (processed_at)",
 )
 
-# Compared after a rebuild: every read-model table, ordered by its key.
+# Compared after a rebuild: every read-model table, ordered by its key (not `project_figures`:
+# derived rows, computed when read, see `readmodel.figures_ddl`).
 CONTENT_TABLES: dict[str, str] = {
     "projects": "project_id",
     "project_status": "project_id, version",
@@ -228,4 +230,5 @@ def generation_ddl(schema: str) -> list[str]:
         *PORTFOLIO_TABLES,
         *STANDARDS_TABLES,
         *LESSON_TABLES,
+        *FIGURES_TABLES,
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,7 +31,15 @@ from pmo_shared.messaging.topics import (
 from reporting_svc import events as ev
 from reporting_svc import portfolio_events as fev
 from reporting_svc import program_events as pev
-from reporting_svc.readmodel import lessons, offices, portfolios, programs, projects, standards
+from reporting_svc.readmodel import (
+    figures,
+    lessons,
+    offices,
+    portfolios,
+    programs,
+    projects,
+    standards,
+)
 from reporting_svc.readmodel.rows import Rows
 
 PROJECTION_NAME = "project-reports"
@@ -161,6 +170,29 @@ _ORDER: tuple[BulkStatement, ...] = (
 )
 
 
+# The events that change a project's report (its stream is the project's): its figures are
+# computed again.
+_FIGURES_CHANGED: frozenset[type[DomainEvent]] = frozenset(
+    {
+        ev.ProjectProposed,
+        ev.ProjectBaselined,
+        ev.ProjectApproved,
+        ev.ProjectStarted,
+        ev.ProjectPutOnHold,
+        ev.ProjectResumed,
+        ev.ProjectCompleted,
+        ev.ProjectCancelled,
+        ev.ProjectClosed,
+        ev.ProgressReported,
+        ev.CostRecorded,
+        ev.MilestoneAdded,
+        ev.MilestoneAchieved,
+        ev.RiskRaised,
+        ev.RiskClosed,
+    }
+)
+
+
 def rows_for(envelope: EventEnvelope, event: DomainEvent) -> Rows:
     """The writes one event makes: none for an event reporting does not handle, nor for a
     kernel bookkeeping event (`PersonalDataErased`: it changes no state here; the erased
@@ -174,12 +206,15 @@ def rows_for(envelope: EventEnvelope, event: DomainEvent) -> Rows:
 
 
 class ProjectReportsProjection:
-    """Buffers each batch's writes and flushes them in bulk."""
+    """Buffers each batch's writes and flushes them in bulk; the figures of the projects
+    whose facts changed are marked to be computed again in the same transaction, under the
+    shared lock of their tenants' figures (`readmodel.figures`)."""
 
     def __init__(self, *, name: str = PROJECTION_NAME, topics: Sequence[str] = TOPICS) -> None:
         self.name = name
         self.topics = topics
         self._buffer: dict[BulkStatement, list[dict[str, Any]]] = defaultdict(list)
+        self._changed: dict[UUID, str] = {}
 
     async def apply(
         self, conn: AsyncConnection, envelope: EventEnvelope, event: DomainEvent
@@ -187,15 +222,23 @@ class ProjectReportsProjection:
         """Buffer the event's writes."""
         for statement, params in rows_for(envelope, event):
             self._buffer[statement].append(params)
+        if type(event) in _FIGURES_CHANGED:
+            self._changed[envelope.stream_id] = envelope.tenant_id
 
     def reset(self) -> None:
         """Drop what a failed attempt buffered."""
         self._buffer.clear()
+        self._changed.clear()
 
     async def flush(self, conn: AsyncConnection) -> None:
         """Write the buffered rows, inserts first, one executemany per statement."""
         buffered, self._buffer = self._buffer, defaultdict(list)
+        changed, self._changed = self._changed, {}
+        if changed:
+            await figures.lock_shared(conn, set(changed.values()))
         for statement in _ORDER:
             rows = buffered.get(statement)
             if rows:
                 await statement.execute_many(conn, rows)
+        if changed:
+            await figures.changed(conn, changed)
