@@ -70,5 +70,6 @@ def test_reporting_api_without_projections_follows_the_live_generation(spawn: Sp
     assert answer.status_code == 200, answer.text
     [projection] = answer.json()
     assert [g["status"] for g in projection["generations"]].count("live") == 1
+    assert "projections.following" in api.output()
     assert "projections.consumer_started" not in api.output()
     assert api.terminate() == 0, api.output()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pmo_shared.database.engine import create_engine, create_engine_for
+from pmo_shared.database.engine import create_engine
 from pmo_shared.privacy.remote import RemoteKeys
 from pmo_shared.web.app import create_service_app
 from pmo_shared.web.health import ReadinessCheck
@@ -22,41 +20,14 @@ from reporting_svc.application.portfolios import PortfolioReportService
 from reporting_svc.application.programs import ProgramReportService
 from reporting_svc.application.reports import ReportService
 from reporting_svc.application.scorecards import ScorecardService
-from reporting_svc.application.supervisor import ProjectionSupervisor, _Running
+from reporting_svc.application.supervisor import ProjectionSupervisor
 from reporting_svc.domain.health import HealthThresholds
-from reporting_svc.readmodel.dates import keep_dates_literal
-from reporting_svc.readmodel.generations import Generation
 from reporting_svc.settings import ReportingSettings
-
-
-class FollowingSupervisor(ProjectionSupervisor):
-    """The supervisor of an API process that does not feed the read models (`RUN_PROJECTIONS`
-    false): it follows the generation register as every replica does -- the live engine for
-    queries, the status of each generation, the switch of a caught-up rebuild -- and leaves the
-    consuming to the `reporting-consumer` processes."""
-
-    def _start(self, generation: Generation) -> _Running:
-        engine = keep_dates_literal(
-            create_engine_for(
-                self._settings.database_url, schema=generation.schema_name, pool_size=5
-            )
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(_until(stop), name=f"projection-g{generation.generation}-follow")
-        running = _Running(generation, engine, stop, task)
-        self._running[generation.generation] = running
-        return running
-
-
-async def _until(stop: asyncio.Event) -> None:
-    await stop.wait()
 
 
 def projection_supervisor(engine: AsyncEngine, settings: ReportingSettings) -> ProjectionSupervisor:
     """The supervisor that feeds the read models, or only follows them (`RUN_PROJECTIONS`)."""
-    if settings.run_projections:
-        return ProjectionSupervisor(engine, settings=settings)
-    return FollowingSupervisor(engine, settings=settings)
+    return ProjectionSupervisor(engine, settings=settings, consume=settings.run_projections)
 
 
 def bootstrap(settings: ReportingSettings) -> FastAPI:

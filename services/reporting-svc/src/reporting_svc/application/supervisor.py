@@ -81,8 +81,12 @@ class ProjectionSupervisor:
         projection: str = PROJECTION_NAME,
         topics: Sequence[str] | None = None,
         poll_seconds: float = 0.5,
+        consume: bool = True,
     ) -> None:
         self._engine = engine
+        # False in an API process beside `reporting-consumer` processes (`RUN_PROJECTIONS`):
+        # it follows the generations (engines, status, switches) and consumes nothing.
+        self._consume = consume
         self._settings = settings
         self.projection = projection
         self.topics = tuple(topics if topics is not None else ProjectReportsProjection().topics)
@@ -205,20 +209,25 @@ class ProjectionSupervisor:
                 self._settings.database_url, schema=generation.schema_name, pool_size=5
             )
         )
-        runner = ConsumerRunner(
-            engine,
-            projection=ProjectReportsProjection(name=self.projection, topics=self.topics),
-            registry=readers,
-            bootstrap_servers=connection(self._settings),
-            dead_letter_topic=self._settings.dead_letter_topic,
-            group_id=generation.group_id,
-            max_batch=2000,
-        )
         stop = asyncio.Event()
-        task = asyncio.create_task(runner.run(stop), name=f"projection-g{generation.generation}")
+        name = f"projection-g{generation.generation}"
+        if self._consume:
+            runner = ConsumerRunner(
+                engine,
+                projection=ProjectReportsProjection(name=self.projection, topics=self.topics),
+                registry=readers,
+                bootstrap_servers=connection(self._settings),
+                dead_letter_topic=self._settings.dead_letter_topic,
+                group_id=generation.group_id,
+                max_batch=2000,
+            )
+            task = asyncio.create_task(runner.run(stop), name=name)
+        else:
+            task = asyncio.create_task(_until(stop), name=f"{name}-follow")
         running = _Running(generation, engine, stop, task)
         self._running[generation.generation] = running
-        log.info("projections.consumer_started", generation=generation.generation)
+        event = "projections.consumer_started" if self._consume else "projections.following"
+        log.info(event, generation=generation.generation)
         return running
 
     async def _retire(self, number: int) -> None:
@@ -246,3 +255,8 @@ class ProjectionSupervisor:
         self._live = None
         await self._release_dropped(set())
         await self.offsets.close()
+
+
+async def _until(stop: asyncio.Event) -> None:
+    """What a following generation runs in place of a consumer: nothing, until stopped."""
+    await stop.wait()
