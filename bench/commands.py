@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from bench import profiling
+from bench import common, profiling
 from bench.baseline_app import TABLE_DDL
 from bench.common import (
     PY,
@@ -39,7 +39,6 @@ from bench.common import (
     fmt_ms,
     fmt_rate,
     fmt_ratio,
-    percentile,
     run,
 )
 from pmo_shared.database.engine import create_engine_for
@@ -52,14 +51,6 @@ CLIENTS = (8, 32)
 WRK_THREADS = 2
 BASELINE_PORTS = {"bare": 28010, "plumbing": 28011}
 PAYLOAD = '{"amount": "123.45", "category": "labour", "incurred_on": "2025-06-30"}'
-
-
-def pg_bin() -> Path:
-    """The newest PostgreSQL binaries folder (the one postgres.sh uses)."""
-    dirs = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True
-    )
-    return dirs[0] if dirs else Path("/usr/bin")
 
 
 # --- setup -------------------------------------------------------------------------------------
@@ -187,48 +178,15 @@ def wrk(
 
 def pgbench(ctx: Context, *, clients: int, seconds: int, log: bool) -> dict[str, Any]:
     """One single-row JSONB insert per transaction, `clients` connections, prepared."""
-    folder = ctx.work / f"pgbench-{clients}-{seconds}-{int(log)}"
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "insert.sql"
-    script.write_text(f"INSERT INTO bench_raw.pgbench_rows (payload) VALUES ('{PAYLOAD}');\n")  # noqa: S608
-    if os.geteuid() == 0:
-        os.chmod(folder, 0o777)  # noqa: S103 - scratch folder; pgbench writes its log here
-    args = [
-        str(pg_bin() / "pgbench"),
-        "-h",
-        "127.0.0.1",
-        "-p",
-        ctx.pg_port,
-        "-U",
-        "postgres",
-        "-n",
-        "-M",
-        "prepared",
-        "-c",
-        str(clients),
-        "-j",
-        str(min(clients, WRK_THREADS)),
-        "-T",
-        str(seconds),
-        "-f",
-        str(script),
-    ]
-    if log:
-        args += ["-l", "--log-prefix", str(folder / "tx")]
-    out = run([*args, "pmo"], timeout=seconds + 60, cwd=folder)
-    tps = next(float(line.split("=")[1].split()[0]) for line in out.splitlines() if "tps =" in line)
-    latencies: list[int] = []
-    for path in folder.glob("tx*"):
-        with path.open() as fh:
-            latencies.extend(int(line.split()[2]) for line in fh if line.strip())
-    latencies.sort()
-    return {
-        "rate": tps,
-        "p50_us": percentile(latencies, 50),
-        "p95_us": percentile(latencies, 95),
-        "p99_us": percentile(latencies, 99),
-        "transactions": len(latencies),
-    }
+    return common.pgbench(
+        ctx,
+        ctx.work / f"pgbench-{clients}-{seconds}-{int(log)}",
+        f"INSERT INTO bench_raw.pgbench_rows (payload) VALUES ('{PAYLOAD}');\n",  # noqa: S608
+        clients=clients,
+        threads=min(clients, WRK_THREADS),
+        seconds=seconds,
+        log=log,
+    )
 
 
 class BaselineApp:

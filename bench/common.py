@@ -115,3 +115,44 @@ def fmt_ms(us: float) -> str:
 
 def fmt_ratio(value: float, baseline: float) -> str:
     return f"{value / baseline:.2f}x" if baseline > 0 else "-"
+
+
+def pg_bin() -> Path:
+    """The newest PostgreSQL binaries folder (the one postgres.sh uses)."""
+    dirs = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True
+    )
+    return dirs[0] if dirs else Path("/usr/bin")
+
+
+def pgbench(
+    ctx: Context, folder: Path, script: str, *, clients: int, threads: int, seconds: int, log: bool
+) -> dict[str, Any]:
+    """pgbench running `script` (its SQL) on database pmo, `clients` connections, prepared, for
+    `seconds`; the rate, and with `log` the latency percentiles from its transaction log."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "script.sql"
+    path.write_text(script)
+    if os.geteuid() == 0:
+        os.chmod(folder, 0o777)  # noqa: S103 - scratch folder; pgbench writes its log here
+    args = [
+        str(pg_bin() / "pgbench"),
+        *("-h", "127.0.0.1", "-p", ctx.pg_port, "-U", "postgres", "-n", "-M", "prepared"),
+        *("-c", str(clients), "-j", str(threads), "-T", str(seconds), "-f", str(path)),
+    ]
+    if log:
+        args += ["-l", "--log-prefix", str(folder / "tx")]
+    out = run([*args, "pmo"], timeout=seconds + 60, cwd=folder)
+    tps = next(float(line.split("=")[1].split()[0]) for line in out.splitlines() if "tps =" in line)
+    latencies: list[int] = []
+    for log_file in folder.glob("tx*"):
+        with log_file.open() as fh:
+            latencies.extend(int(line.split()[2]) for line in fh if line.strip())
+    latencies.sort()
+    return {
+        "rate": tps,
+        "p50_us": percentile(latencies, 50),
+        "p95_us": percentile(latencies, 95),
+        "p99_us": percentile(latencies, 99),
+        "transactions": len(latencies),
+    }

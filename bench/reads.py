@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import time
 import uuid
@@ -51,7 +50,8 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
-from bench.common import REPO, Context, Row, fmt_ms, percentile, run
+from bench import common
+from bench.common import REPO, Context, Row, fmt_ms, run
 from bench.loadgen import Http1Pool
 from bench.rebuild import _project_events
 from pmo_shared.database.engine import create_engine_for
@@ -84,14 +84,6 @@ ROUTES = {
     "project-svc list": "/v1/projects",
 }
 SEED_SECONDS = 420  # at most, for the whole seeding
-
-
-def pg_bin() -> Path:
-    """The newest PostgreSQL binaries folder (the one postgres.sh uses)."""
-    dirs = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True
-    )
-    return dirs[0] if dirs else Path("/usr/bin")
 
 
 # --- seeding -----------------------------------------------------------------------------------
@@ -393,48 +385,15 @@ def wrk(ctx: Context, url: str, *, token: str, seconds: int, file: Path) -> dict
 
 def pgbench(ctx: Context, name: str, sql: str, *, seconds: int, log: bool) -> dict[str, Any]:
     """`sql` (a pgbench script) at 32 clients, prepared; latencies from the transaction log."""
-    folder = ctx.work / f"reads-pgbench-{name}-{seconds}-{int(log)}"
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "select.sql"
-    script.write_text(sql)
-    if os.geteuid() == 0:
-        os.chmod(folder, 0o777)  # noqa: S103 - scratch folder; pgbench writes its log here
-    args = [
-        str(pg_bin() / "pgbench"),
-        "-h",
-        "127.0.0.1",
-        "-p",
-        ctx.pg_port,
-        "-U",
-        "postgres",
-        "-n",
-        "-M",
-        "prepared",
-        "-c",
-        str(CLIENTS),
-        "-j",
-        str(WRK_THREADS),
-        "-T",
-        str(seconds),
-        "-f",
-        str(script),
-    ]
-    if log:
-        args += ["-l", "--log-prefix", str(folder / "tx")]
-    out = run([*args, "pmo"], timeout=seconds + 60, cwd=folder)
-    tps = next(float(line.split("=")[1].split()[0]) for line in out.splitlines() if "tps =" in line)
-    latencies: list[int] = []
-    for path in folder.glob("tx*"):
-        with path.open() as fh:
-            latencies.extend(int(line.split()[2]) for line in fh if line.strip())
-    latencies.sort()
-    return {
-        "rate": tps,
-        "p50_us": percentile(latencies, 50),
-        "p95_us": percentile(latencies, 95),
-        "p99_us": percentile(latencies, 99),
-        "transactions": len(latencies),
-    }
+    return common.pgbench(
+        ctx,
+        ctx.work / f"reads-pgbench-{name}-{seconds}-{int(log)}",
+        sql,
+        clients=CLIENTS,
+        threads=WRK_THREADS,
+        seconds=seconds,
+        log=log,
+    )
 
 
 def baselines(schema: str) -> dict[str, str]:
