@@ -8,6 +8,8 @@ once, and the client sees what the issue's table says for that fault."""
 from __future__ import annotations
 
 import asyncio
+import time
+from math import inf
 from typing import Any
 
 import httpx
@@ -189,10 +191,20 @@ async def test_postgres_stopped_commands_answer_503_and_nothing_acknowledged_is_
     seen: dict[str, Any] = {}
 
     async def while_down(driver: LoadDriver) -> None:
+        down_since = time.monotonic()
+
         async def not_ready() -> bool:
             return await _readyz(project_url) == 503
 
+        async def refused_a_command() -> bool:
+            return any((a.status or 0) >= 500 for a in driver.answers_between(down_since, inf))
+
         await until(not_ready, timeout=15, what="/readyz 503 while PostgreSQL is down")
+        # PostgreSQL stays down until the load has met it (a short outage may fall between
+        # two commands otherwise): what those commands are answered is checked below.
+        await until(
+            refused_a_command, timeout=30, what="a command answered 5xx while PostgreSQL is down"
+        )
 
     async def recover() -> None:
         await asyncio.to_thread(fault_stack.start_postgres)
