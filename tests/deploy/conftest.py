@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pmo_shared.testing import required_env
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DEADLINE_SECONDS = 60.0
@@ -32,8 +34,8 @@ def free_port() -> int:
 
 def stack_env(**extra: str) -> dict[str, str]:
     """The test stack's environment (DATABASE_URL, KAFKA_..., JWT_SECRET) plus `extra`."""
-    if not os.environ.get("DATABASE_URL") or not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        pytest.skip("needs the test stack: source .data/test/env")
+    required_env("DATABASE_URL")  # the test stack's: fail loudly rather than skip
+    required_env("KAFKA_BOOTSTRAP_SERVERS")
     env = {**os.environ, "ENVIRONMENT": "test", "HOST": "127.0.0.1", **extra}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return env
