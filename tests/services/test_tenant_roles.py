@@ -104,8 +104,17 @@ async def test_internal_routes_need_a_service_token_not_a_user_token(
     project: httpx.AsyncClient,
 ) -> None:
     token = issue_dev_token(SECRET, sub="olga", tenant="acme", roles=["pmo", "platform_operator"])
-    body = {"tenant_id": "acme", "subject_refs": [str(uuid.uuid4())]}
-    for headers in ({}, {"Authorization": f"Bearer {token}"}, {"Authorization": "Bearer x" * 9}):
-        response = await project.post("/internal/v1/data-keys", json=body, headers=headers)
-        assert response.status_code == 401, response.text
-        assert response.headers["content-type"] == "application/problem+json"
+    asked = {
+        "/internal/v1/data-keys": {"tenant_id": "acme", "subject_refs": [str(uuid.uuid4())]},
+        "/internal/v1/data-subjects/lookup": {"tenant_id": "acme", "user_id": "olga"},
+        "/internal/v1/data-subjects/lookups": {"tenant_id": "acme", "user_ids": ["olga"]},
+    }
+    for path, body in asked.items():
+        for headers in (
+            {},
+            {"Authorization": f"Bearer {token}"},
+            {"Authorization": "Bearer x" * 9},
+        ):
+            response = await project.post(path, json=body, headers=headers)
+            assert response.status_code == 401, (path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"

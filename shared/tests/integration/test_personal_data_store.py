@@ -339,6 +339,27 @@ async def test_erasing_again_does_nothing(engine: AsyncEngine, key_stores: KeySt
     assert await rows(engine) == before
 
 
+async def test_many_user_ids_are_looked_up_in_one_statement(
+    engine: AsyncEngine, key_stores: KeyStores
+) -> None:
+    keys = key_stores()
+    await append(engine, keys, uuid.uuid4(), assigned(ALICE, BOB))
+    await append(engine, keys, uuid.uuid4(), assigned(CAROL), tenant="t2")
+    alice = await ref_of(engine, keys, ALICE)
+    assert (await erase(engine, keys, BOB)).held
+    asked = [CAROL, ALICE, BOB, "nobody@example.org", ALICE]
+    async with engine.connect() as conn:
+        found = await keys.lookup_many(conn, "t1", asked)
+        assert await keys.lookup_many(conn, "t1", []) == {}
+    # each user id once, in the order first asked; Carol lives only in t2, Bob is erased
+    assert list(found.items()) == [
+        (CAROL, None),
+        (ALICE, alice),
+        (BOB, None),
+        ("nobody@example.org", None),
+    ]
+
+
 async def test_erasing_someone_never_seen_does_nothing(
     engine: AsyncEngine, key_stores: KeyStores
 ) -> None:

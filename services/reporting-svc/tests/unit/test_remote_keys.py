@@ -53,6 +53,7 @@ class KeyService:
 
     people: list[Person] = field(default_factory=list)
     down: bool = False
+    batch: bool = True  # False: an older version, without the batch lookup route
     requests: list[httpx.Request] = field(default_factory=list)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -76,6 +77,17 @@ class KeyService:
                 if str(p.ref) in asked and body["tenant_id"] == TENANT
             ]
             return httpx.Response(200, json={"keys": keys})
+        if request.url.path == "/internal/v1/data-subjects/lookups":
+            if not self.batch:
+                return httpx.Response(404, json={"title": "Not Found"})
+            if any(len(u) > 200 for u in body["user_ids"]):
+                return httpx.Response(422, json={"title": "invalid"})
+            subjects = [
+                {"user_id": u, "subject_ref": str(live[0].ref) if live else None}
+                for u in dict.fromkeys(body["user_ids"])
+                for live in [[p for p in self.people if p.user_id == u and p.key]]
+            ]
+            return httpx.Response(200, json={"subjects": subjects})
         if request.url.path == "/internal/v1/data-subjects/lookup":
             if body["user_id"] == "x" * 300:
                 return httpx.Response(422, json={"title": "invalid"})
@@ -230,8 +242,8 @@ async def test_a_plain_value_from_before_sealing_shows_only_while_the_person_is_
         ERASED,  # no key service knows a live gone-gus: erased (or never known)
         ERASED,
     ]
-    lookups = [r for r in project.requests if r.url.path.endswith("/lookup")]
-    assert sorted(json.loads(r.content)["user_id"] for r in lookups) == ["gone-gus", "pm-ann"]
+    [lookups] = [r for r in project.requests if r.url.path.endswith("/lookups")]
+    assert json.loads(lookups.content) == {"tenant_id": TENANT, "user_ids": ["gone-gus", "pm-ann"]}
     ann.key = None
     assert await keys.open(TENANT, ["pm-ann"]) == [ERASED]
     project.down = True
@@ -320,3 +332,63 @@ async def test_a_key_service_that_never_answers_is_given_up_on_after_the_timeout
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_many_plain_values_take_one_lookup_per_key_service_and_thousand(ann: Person) -> None:
+    project, program = KeyService([ann]), KeyService([])
+    keys = remote({"project-svc": project, "program-svc": program})
+    values = ["pm-ann", *(f"pm-{i}" for i in range(1500))]
+    opened = await keys.open(TENANT, values)
+    assert opened == ["pm-ann", *([ERASED] * 1500)]
+    for service in (project, program):
+        sizes = [len(json.loads(r.content)["user_ids"]) for r in service.requests]
+        assert sorted(sizes) == [501, 1000]
+        assert all(r.url.path.endswith("/lookups") for r in service.requests)
+    await keys.aclose()
+
+
+async def test_a_key_service_without_the_batch_route_is_asked_one_value_at_a_time(
+    ann: Person,
+) -> None:
+    old = KeyService([ann], batch=False)
+    keys = remote({"project-svc": old})
+    assert await keys.open(TENANT, ["pm-ann", "gone-gus", "x" * 300]) == ["pm-ann", ERASED, ERASED]
+    paths = sorted(r.url.path.rsplit("/", 1)[1] for r in old.requests)
+    assert paths == ["lookup", "lookup", "lookup", "lookups"]
+    old.down = True
+    assert await keys.open(TENANT, ["pm-ann"]) == [UNAVAILABLE]
+    await keys.aclose()
+
+
+async def test_a_value_one_key_service_refuses_falls_back_to_single_lookups(ann: Person) -> None:
+    service = KeyService([ann])
+    keys = remote({"project-svc": service})
+    assert await keys.open(TENANT, ["pm-ann", "x" * 300]) == ["pm-ann", ERASED]
+    paths = [r.url.path.rsplit("/", 1)[1] for r in service.requests]
+    assert paths[0] == "lookups" and sorted(paths[1:]) == ["lookup", "lookup"]
+    await keys.aclose()
+
+
+async def test_requests_beyond_the_connection_slots_wait_for_one_not_for_httpx_pool() -> None:
+    """More requests at once than the client's slots: each still gets an answer (httpcore's
+    pool never has a waiter to lose when a request is cancelled)."""
+    in_flight = 0
+    most = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(200, json={"subject_ref": None})
+
+    keys = RemoteKeys(
+        {"project-svc": "http://project-svc"},
+        token=TOKEN,
+        transport=httpx.MockTransport(handler),
+    )
+    results = await asyncio.gather(*(keys.lookup(TENANT, f"u-{i}") for i in range(200)))
+    assert results == [set()] * 200
+    assert 1 < most <= 50
+    await keys.aclose()

@@ -117,6 +117,10 @@ _ERASED_AMONG = text(
 _LOOKUP = text(
     """SELECT subject_ref FROM data_subjects WHERE tenant_id = :tenant AND lookup = :lookup"""
 )
+_LOOKUP_MANY = text(
+    """SELECT lookup, subject_ref FROM data_subjects
+       WHERE tenant_id = :tenant AND lookup = ANY(CAST(:lookups AS bytea[]))"""
+)
 _ERASE = text(
     """UPDATE data_subjects
        SET lookup = NULL, wrapped_key = NULL, sealed_user_id = NULL,
@@ -353,6 +357,19 @@ class KeyStore:
             await conn.execute(_LOOKUP, {"tenant": tenant_id, "lookup": lookup})
         ).scalar_one_or_none()
         return ref
+
+    async def lookup_many(
+        self, conn: AsyncConnection, tenant_id: str, user_ids: Iterable[str]
+    ) -> dict[str, UUID | None]:
+        """The live pseudonym (or None) of each user id in the tenant, in one statement."""
+        hashes = {user_id: self.master.lookup(tenant_id, user_id) for user_id in user_ids}
+        if not hashes:
+            return {}
+        rows = await conn.execute(
+            _LOOKUP_MANY, {"tenant": tenant_id, "lookups": sorted(set(hashes.values()))}
+        )
+        found: dict[bytes, UUID] = {bytes(row.lookup): row.subject_ref for row in rows}
+        return {user_id: found.get(h) for user_id, h in hashes.items()}
 
     async def destroy(
         self, conn: AsyncConnection, *, tenant_id: str, subject_ref: UUID, erasure_id: UUID

@@ -31,7 +31,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID
@@ -55,10 +56,15 @@ UNKNOWN: Final = "[unknown]"
 
 KEYS_PATH: Final = "/internal/v1/data-keys"
 LOOKUP_PATH: Final = "/internal/v1/data-subjects/lookup"
+LOOKUPS_PATH: Final = "/internal/v1/data-subjects/lookups"
 DEFAULT_TIMEOUT: Final = 2.0
 """Seconds a key service has to answer (connect, read, write, pool)."""
 _REFS_PER_CALL: Final = 1000  # what a key service accepts in one request
 _PARALLEL_LOOKUPS: Final = 8
+_CONNECTIONS: Final = 50
+"""Requests in flight at once from one process: a request waits here, never in httpx's pool
+(httpcore leaks a pool slot when a request waiting for one is cancelled, encode/httpcore#1093:
+the pool then times out every request to a healthy service until the process restarts)."""
 
 
 class KeyServiceUnavailableError(Refusal):
@@ -103,6 +109,19 @@ class _Lookup(BaseModel):
     subject_ref: UUID | None
 
 
+class _Subject(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: str
+    subject_ref: UUID | None
+
+
+class _Lookups(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    subjects: list[_Subject]
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceAnswer:
     """One service's answer to a forwarded request: its status and JSON body, or why none."""
@@ -142,12 +161,27 @@ class RemoteKeys:
             raise ValueError("key services need the token this service presents to them")
         self._services = {name: url.rstrip("/") for name, url in services.items()}
         self._token = token or ""
+        self._timeout = timeout
+        self._slots = asyncio.Semaphore(_CONNECTIONS)
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+            limits=httpx.Limits(
+                max_connections=_CONNECTIONS, max_keepalive_connections=_CONNECTIONS
+            ),
         )
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """One of the `_CONNECTIONS` request slots, waited for at most `timeout` seconds
+        (`TimeoutError`, as a pool timeout would be)."""
+        async with asyncio.timeout(self._timeout):
+            await self._slots.acquire()
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     @classmethod
     def from_settings(
@@ -213,14 +247,15 @@ class RemoteKeys:
 
         async def send(name: str) -> ServiceAnswer:
             try:
-                response = await self._client.request(
-                    method,
-                    self._services[name] + path,
-                    headers=dict(headers),
-                    params=dict(params or {}),
-                    timeout=timeout,
-                )
-            except httpx.HTTPError as exc:
+                async with self._slot():
+                    response = await self._client.request(
+                        method,
+                        self._services[name] + path,
+                        headers=dict(headers),
+                        params=dict(params or {}),
+                        timeout=timeout,
+                    )
+            except (httpx.HTTPError, TimeoutError) as exc:
                 log.warning("key_service_unreachable", service=name, error=type(exc).__name__)
                 return ServiceAnswer(name, None, error=f"unreachable: {type(exc).__name__}")
             try:
@@ -231,19 +266,24 @@ class RemoteKeys:
 
         return list(await asyncio.gather(*(send(name) for name in self.services)))
 
-    async def _post(self, name: str, path: str, body: dict[str, Any]) -> tuple[int | None, Any]:
-        """A key service's status and JSON answer; (None, None) when it gave none (logged)."""
+    async def _post(
+        self, name: str, path: str, body: dict[str, Any], *, quiet: Collection[int] = ()
+    ) -> tuple[int | None, Any]:
+        """A key service's status and JSON answer; (None, None) when it gave none (logged, as
+        is a status other than 200 and those in `quiet`)."""
         try:
-            response = await self._client.post(
-                self._services[name] + path,
-                json=body,
-                headers={"Authorization": f"Bearer {self._token}"},
-            )
-        except httpx.HTTPError as exc:
+            async with self._slot():
+                response = await self._client.post(
+                    self._services[name] + path,
+                    json=body,
+                    headers={"Authorization": f"Bearer {self._token}"},
+                )
+        except (httpx.HTTPError, TimeoutError) as exc:
             log.warning("key_service_unreachable", service=name, error=type(exc).__name__)
             return None, None
         if response.status_code != 200:
-            log.warning("key_service_refused", service=name, status=response.status_code)
+            if response.status_code not in quiet:
+                log.warning("key_service_refused", service=name, status=response.status_code)
             return response.status_code, None
         try:
             return 200, response.json()
@@ -282,40 +322,93 @@ class RemoteKeys:
     async def _lookup(self, tenant_id: str, user_id: str) -> tuple[set[UUID], frozenset[str]]:
         if not user_id.strip() or user_id.strip() == ERASED or not self._services:
             return set(), frozenset()
-
-        async def ask(name: str) -> tuple[str, UUID | None, bool]:
-            body = {"tenant_id": tenant_id, "user_id": user_id}
-            status, answer = await self._post(name, LOOKUP_PATH, body)
-            if status == 422:  # not a user id to that service: nobody's
-                return name, None, True
-            try:
-                return name, _Lookup.model_validate(answer).subject_ref, status == 200
-            except ValidationError:
-                log.warning("key_service_answer_invalid", service=name)
-                return name, None, False
-
         refs: set[UUID] = set()
         failed: set[str] = set()
-        for name, ref, answered in await asyncio.gather(*(ask(n) for n in self.services)):
+        answers = await asyncio.gather(
+            *(self._lookup_at(n, tenant_id, user_id) for n in self.services)
+        )
+        for name, ref, answered in answers:
             if not answered:
                 failed.add(name)
             elif ref is not None:
                 refs.add(ref)
         return refs, frozenset(failed)
 
+    async def _lookup_at(
+        self, name: str, tenant_id: str, user_id: str
+    ) -> tuple[str, UUID | None, bool]:
+        """The key service `name`'s live pseudonym of a user id, and whether it answered."""
+        body = {"tenant_id": tenant_id, "user_id": user_id}
+        status, answer = await self._post(name, LOOKUP_PATH, body, quiet={422})
+        if status == 422:  # not a user id to that service: nobody's
+            return name, None, True
+        try:
+            return name, _Lookup.model_validate(answer).subject_ref, status == 200
+        except ValidationError:
+            log.warning("key_service_answer_invalid", service=name)
+            return name, None, False
+
     async def _plain(self, tenant_id: str, values: set[str]) -> dict[str, str]:
         """What each plain (pre-sealing) value is shown as: itself while a key service knows
-        the person, `[erased]` once none does, `[unavailable]` when one could not say."""
+        the person, `[erased]` once none does, `[unavailable]` when one could not say. One
+        request per key service (and 1,000 values) for all of them (`LOOKUPS_PATH`)."""
+        asked = sorted(v for v in values if v.strip() and v.strip() != ERASED)
+        live: set[str] = set()
+        failed = False
+        if asked and self._services:
+            answers = await asyncio.gather(
+                *(self._lookups(name, tenant_id, asked) for name in self.services)
+            )
+            for answer in answers:
+                if answer is None:
+                    failed = True
+                else:
+                    live |= answer
+        return {v: v if v in live else (UNAVAILABLE if failed else ERASED) for v in values}
+
+    async def _lookups(self, name: str, tenant_id: str, user_ids: list[str]) -> set[str] | None:
+        """The user ids among `user_ids` that the key service `name` knows a live subject of;
+        None when it could not say. A key service without the batch route (404, 405: an older
+        version during a rolling upgrade) or refusing one of the values (422) is asked one
+        value at a time."""
+        live: set[str] = set()
+        for i in range(0, len(user_ids), _REFS_PER_CALL):
+            chunk = user_ids[i : i + _REFS_PER_CALL]
+            body = {"tenant_id": tenant_id, "user_ids": chunk}
+            status, answer = await self._post(name, LOOKUPS_PATH, body, quiet={404, 405, 422})
+            if status in {404, 405, 422}:
+                one = await self._lookups_one_by_one(name, tenant_id, chunk)
+                if one is None:
+                    return None
+                live |= one
+                continue
+            if status != 200:
+                return None
+            try:
+                subjects = _Lookups.model_validate(answer).subjects
+            except ValidationError:
+                log.warning("key_service_answer_invalid", service=name)
+                return None
+            wanted = set(chunk)
+            live |= {s.user_id for s in subjects if s.subject_ref and s.user_id in wanted}
+        return live
+
+    async def _lookups_one_by_one(
+        self, name: str, tenant_id: str, user_ids: list[str]
+    ) -> set[str] | None:
         gate = asyncio.Semaphore(_PARALLEL_LOOKUPS)
 
-        async def shown(value: str) -> tuple[str, str]:
+        async def one(user_id: str) -> tuple[str, UUID | None, bool]:
             async with gate:
-                refs, failed = await self._lookup(tenant_id, value)
-            if refs:
-                return value, value
-            return value, UNAVAILABLE if failed else ERASED
+                return (user_id, *(await self._lookup_at(name, tenant_id, user_id))[1:])
 
-        return dict(await asyncio.gather(*(shown(v) for v in values)))
+        live: set[str] = set()
+        for user_id, ref, answered in await asyncio.gather(*(one(u) for u in user_ids)):
+            if not answered:
+                return None
+            if ref is not None:
+                live.add(user_id)
+        return live
 
 
 def _parsed_keys(answer: Any, asked: set[UUID]) -> dict[UUID, bytes | None] | None:

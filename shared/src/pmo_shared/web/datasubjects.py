@@ -3,7 +3,8 @@
 
 - `POST /v1/data-subjects/{user_id}/erase` and `GET /v1/data-subjects/{user_id}`: the tenant's
   `pmo` or a `platform_operator` (with the tenant in its token), bearer JWT as everywhere.
-- `POST /internal/v1/data-keys` and `POST /internal/v1/data-subjects/lookup`: only for the
+- `POST /internal/v1/data-keys`, `POST /internal/v1/data-subjects/lookup` (one user id) and
+  `POST /internal/v1/data-subjects/lookups` (up to 1,000 in one statement): only for the
   services named in `INTERNAL_CLIENTS`, each by its own token (`Authorization: Bearer`). A
   consumer fetches the keys of the sealed values it is about to show, per request, and keeps
   them no longer: an erasure is in force for it the moment the key is destroyed here.
@@ -217,6 +218,28 @@ class LookupRead(_Read):
     subject_ref: UUID | None
 
 
+class LookupsAsked(BaseModel):
+    """User ids whose pseudonyms a consumer needs at once (the plain values of a page)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant_id: Annotated[str, Field(min_length=1, max_length=200)]
+    user_ids: Annotated[list[UserRef], Field(min_length=1, max_length=1000)]
+
+
+class SubjectLookupRead(_Read):
+    """One user id asked for and its live pseudonym here, or null."""
+
+    user_id: str
+    subject_ref: UUID | None
+
+
+class LookupsRead(_Read):
+    """Each distinct user id asked for, in the order first asked."""
+
+    subjects: list[SubjectLookupRead]
+
+
 @internal_router.post("/data-keys", response_model=KeysRead)
 async def data_keys(body: KeysAsked, request: Request, client: InternalClient) -> KeysRead:
     """The data keys of the tenant's subjects among `subject_refs`."""
@@ -244,3 +267,16 @@ async def lookup_subject(body: LookupAsked, request: Request, client: InternalCl
     async with request.app.state.engine.connect() as conn:
         ref = await _keys(request).lookup(conn, body.tenant_id, body.user_id)
     return LookupRead(subject_ref=ref)
+
+
+@internal_router.post("/data-subjects/lookups", response_model=LookupsRead)
+async def lookup_subjects(
+    body: LookupsAsked, request: Request, client: InternalClient
+) -> LookupsRead:
+    """The tenant's live pseudonyms of many user ids, in one statement."""
+    del client
+    async with request.app.state.engine.connect() as conn:
+        found = await _keys(request).lookup_many(conn, body.tenant_id, body.user_ids)
+    return LookupsRead(
+        subjects=[SubjectLookupRead(user_id=u, subject_ref=ref) for u, ref in found.items()]
+    )

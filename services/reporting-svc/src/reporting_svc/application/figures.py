@@ -122,7 +122,9 @@ def _points(data: Sequence[Sequence[str]]) -> list[tuple[date, Decimal]]:
 
 
 def decode(project_id: UUID, data: dict[str, Any], *, manager: str, known_at: datetime) -> Any:
-    """The `ProjectReport` a stored row holds, with `manager` (as opened) and `known_at`."""
+    """The `ProjectReport` a stored row holds, with `manager` (as opened) and `known_at`; of a
+    summary (`readmodel.figures.SUMMARY`), without the point series (the baseline's planned
+    values, progress and costs are empty)."""
     from reporting_svc.application.reports import ProjectReport
 
     m = data["metrics"]
@@ -140,7 +142,7 @@ def decode(project_id: UUID, data: dict[str, Any], *, manager: str, known_at: da
             budget_at_completion=Decimal(b["bac"]),
             planned_start=iso_date(b["start"]),
             planned_finish=iso_date(b["finish"]),
-            planned_values=tuple(evm.PlannedPoint(d, v) for d, v in _points(b["points"])),
+            planned_values=tuple(evm.PlannedPoint(d, v) for d, v in _points(b.get("points", ()))),
         )
     t = data["thresholds"]
     spi, cpi = (HealthBand(Decimal(t[k][0]), Decimal(t[k][1])) for k in ("spi", "cpi"))
@@ -159,8 +161,8 @@ def decode(project_id: UUID, data: dict[str, Any], *, manager: str, known_at: da
         status=data["status"],
         metrics=metrics,
         baseline=baseline,
-        progress=tuple(evm.ProgressPoint(d, v) for d, v in _points(data["progress"])),
-        costs=tuple(evm.CostPoint(d, v) for d, v in _points(data["costs"])),
+        progress=tuple(evm.ProgressPoint(d, v) for d, v in _points(data.get("progress", ()))),
+        costs=tuple(evm.CostPoint(d, v) for d, v in _points(data.get("costs", ()))),
         open_risks=int(data["open_risks"]),
         risk_exposure=_number(data["risk_exposure"]),
         milestones={k: int(v) for k, v in data["milestones"].items()},

@@ -177,7 +177,7 @@ class PortfolioReportService:
                 conn, tenant_id=tenant, cutoff=cutoff, program_ids=program_ids
             )
             projects |= {p for program in found for p in facts.members(program)}
-            reports = await self._reports.reports_of(conn, tenant, asked, projects)
+            reports = await self._reports.reports_of(conn, tenant, asked, projects, summary=True)
         return _Read(asked, rows, {p.program_id: p for p in found}, reports)
 
     async def _reports_of(self, tenant: str, read: _Read, *, people: bool) -> list[PortfolioReport]:

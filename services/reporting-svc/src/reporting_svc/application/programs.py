@@ -184,7 +184,7 @@ class ProgramReportService:
                 conn, tenant_id=tenant, cutoff=asked.cutoff, **filters
             )
             wanted = {p for row in rows for p in facts.projects_named(row)}
-            projects = await self._reports.reports_of(conn, tenant, asked, wanted)
+            projects = await self._reports.reports_of(conn, tenant, asked, wanted, summary=True)
         return _Read(asked, rows, projects)
 
     async def _reports_of(self, tenant: str, read: _Read, *, owners: bool) -> list[ProgramReport]:

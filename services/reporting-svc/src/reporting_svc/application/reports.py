@@ -458,11 +458,20 @@ class ReportService:
         await figures.store(conn, computed, orphans=orphans)
 
     async def current_reports(
-        self, conn: AsyncConnection, tenant: str, asked: Asked, project_ids: Collection[UUID]
+        self,
+        conn: AsyncConnection,
+        tenant: str,
+        asked: Asked,
+        project_ids: Collection[UUID],
+        *,
+        summary: bool = False,
     ) -> dict[UUID, ProjectReport]:
         """The current figures of the tenant's projects among `project_ids`, read on `conn`
-        (where `asked`, `current`, was resolved: `reading`); no person opened."""
-        rows = await figures.reports(conn, tenant_id=tenant, project_ids=project_ids)
+        (where `asked`, `current`, was resolved: `reading`); no person opened; without their
+        point series when `summary`."""
+        rows = await figures.reports(
+            conn, tenant_id=tenant, project_ids=project_ids, summary=summary
+        )
         known_at = asked.cutoff.known_at
         return {
             row.project_id: stored.decode(
@@ -671,16 +680,23 @@ class ReportService:
             return await queries.lessons(conn, tenant_id=tenant, **filters)
 
     async def reports_of(
-        self, conn: AsyncConnection, tenant: str, asked: Asked, project_ids: Collection[UUID]
+        self,
+        conn: AsyncConnection,
+        tenant: str,
+        asked: Asked,
+        project_ids: Collection[UUID],
+        *,
+        summary: bool = False,
     ) -> dict[UUID, ProjectReport]:
         """The reports of the tenant's projects among `project_ids` that it knew, read on
         `conn` (the caller's snapshot, in which `asked` was resolved: `asked_in` or `reading`),
         exactly as `/v1/reports/projects/{id}/metrics` computes them (no person opened): from
-        their current figures when `asked` is `current`."""
+        their current figures when `asked` is `current` (then, when `summary`, without the
+        point series: what a roll-up needs)."""
         if not project_ids:
             return {}
         if asked.current:
-            return await self.current_reports(conn, tenant, asked, project_ids)
+            return await self.current_reports(conn, tenant, asked, project_ids, summary=summary)
         rows = await queries.project_facts(
             conn, tenant_id=tenant, cutoff=asked.cutoff, project_ids=project_ids
         )

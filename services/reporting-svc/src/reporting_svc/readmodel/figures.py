@@ -185,19 +185,25 @@ async def store(
 
 # --- the reads ------------------------------------------------------------------------------
 
+SUMMARY = "f.report - 'progress' - 'costs' #- '{baseline,points}'"
+"""A stored report without its point series (the baseline's planned values, progress, costs):
+all a list or a roll-up shows, and most of the bytes of a long-running project's report."""
+
 _REPORTS = """
-SELECT f.project_id, f.report, p.manager FROM project_figures f
+SELECT f.project_id, {report} AS report, p.manager FROM project_figures f
 JOIN projects p ON p.project_id = f.project_id
 WHERE f.tenant_id = :tenant AND f.project_id = ANY(CAST(:ids AS uuid[]))
 """
 
 
 async def reports(
-    conn: AsyncConnection, *, tenant_id: str, project_ids: Collection[UUID]
+    conn: AsyncConnection, *, tenant_id: str, project_ids: Collection[UUID], summary: bool = False
 ) -> Sequence[Any]:
-    """The stored reports of the tenant's projects among `project_ids` (manager as stored)."""
+    """The stored reports of the tenant's projects among `project_ids` (manager as stored);
+    each only its `SUMMARY` when `summary`."""
     params = {"tenant": tenant_id, "ids": sorted(project_ids)}
-    return (await conn.execute(text(_REPORTS), params)).all()
+    sql = _REPORTS.format(report=SUMMARY if summary else "f.report")
+    return (await conn.execute(text(sql), params)).all()
 
 
 SortKey = Literal["code", "name", "status", "bac", "spi", "cpi"]
@@ -226,9 +232,11 @@ async def page(
     offset: int,
     limit: int,
 ) -> Sequence[Any]:
-    """The rows of the list's page: filtered by status and overall health (and manager),
-    sorted, from `offset`, at most `limit`."""
-    sql = _REPORTS.replace(" AND f.project_id = ANY(CAST(:ids AS uuid[]))", "")
+    """The rows of the list's page (each report its `SUMMARY`): filtered by status and
+    overall health (and manager), sorted, from `offset`, at most `limit`."""
+    sql = _REPORTS.format(report=SUMMARY).replace(
+        " AND f.project_id = ANY(CAST(:ids AS uuid[]))", ""
+    )
     params: dict[str, Any] = {"tenant": tenant_id, "offset": offset, "limit": limit}
     if status is not None:
         sql += " AND f.status = :status"
