@@ -365,7 +365,8 @@ async def test_a_value_one_key_service_refuses_falls_back_to_single_lookups(ann:
     keys = remote({"project-svc": service})
     assert await keys.open(TENANT, ["pm-ann", "x" * 300]) == ["pm-ann", ERASED]
     paths = [r.url.path.rsplit("/", 1)[1] for r in service.requests]
-    assert paths[0] == "lookups" and sorted(paths[1:]) == ["lookup", "lookup"]
+    assert paths[0] == "lookups"
+    assert sorted(paths[1:]) == ["lookup", "lookup"]
     await keys.aclose()
 
 

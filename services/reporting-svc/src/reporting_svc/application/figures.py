@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -121,12 +122,22 @@ def _points(data: Sequence[Sequence[str]]) -> list[tuple[date, Decimal]]:
     return [(iso_date(day), Decimal(value)) for day, value in data]
 
 
-def decode(project_id: UUID, data: dict[str, Any], *, manager: str, known_at: datetime) -> Any:
+@cache
+def _report_type() -> Any:
+    from reporting_svc.application.reports import ProjectReport  # imports this module
+
+    return ProjectReport
+
+
+def decode(
+    project_id: UUID, data: dict[str, Any] | str, *, manager: str, known_at: datetime
+) -> Any:
     """The `ProjectReport` a stored row holds, with `manager` (as opened) and `known_at`; of a
     summary (`readmodel.figures.SUMMARY`), without the point series (the baseline's planned
-    values, progress and costs are empty)."""
-    from reporting_svc.application.reports import ProjectReport
-
+    values, progress and costs are empty). `data` as stored, or its JSON text."""
+    if isinstance(data, str):
+        data = orjson.loads(data)
+        assert isinstance(data, dict)
     m = data["metrics"]
     schedule, cost, overall = m["health"]
     metrics = evm.Metrics(
@@ -152,7 +163,7 @@ def decode(project_id: UUID, data: dict[str, Any], *, manager: str, known_at: da
         source=t["source"],
         effective_on=None if t["effective_on"] is None else iso_date(t["effective_on"]),
     )
-    return ProjectReport(
+    return _report_type()(
         project_id=project_id,
         code=data["code"],
         name=data["name"],

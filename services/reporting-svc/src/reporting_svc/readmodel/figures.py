@@ -189,8 +189,10 @@ SUMMARY = "f.report - 'progress' - 'costs' #- '{baseline,points}'"
 """A stored report without its point series (the baseline's planned values, progress, costs):
 all a list or a roll-up shows, and most of the bytes of a long-running project's report."""
 
+# The report as text, parsed by `application.figures.decode` (orjson: what `encode` wrote,
+# numbers as strings, so nothing orjson reads otherwise than `json` does).
 _REPORTS = """
-SELECT f.project_id, {report} AS report, p.manager FROM project_figures f
+SELECT f.project_id, CAST({report} AS text) AS report, p.manager FROM project_figures f
 JOIN projects p ON p.project_id = f.project_id
 WHERE f.tenant_id = :tenant AND f.project_id = ANY(CAST(:ids AS uuid[]))
 """
