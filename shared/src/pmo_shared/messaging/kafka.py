@@ -156,6 +156,10 @@ def create_producer(bootstrap_servers: Kafka, *, client_id: str) -> AIOKafkaProd
     )
 
 
+FETCH_MAX_BYTES = 8 * 1024 * 1024
+MAX_PARTITION_FETCH_BYTES = 1024 * 1024  # aiokafka's default, stated
+
+
 def create_consumer(
     bootstrap_servers: Kafka, *, group_id: str, client_id: str, max_records: int = 500
 ) -> AIOKafkaConsumer:
@@ -168,6 +172,11 @@ def create_consumer(
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         max_poll_records=max_records,
+        # What one fetch may bring (aiokafka keeps it decoded until it is polled): 8 MiB is
+        # thousands of events, more than a batch needs, where the 50 MiB default held a few
+        # hundred MiB of Python objects during a catch-up.
+        fetch_max_bytes=FETCH_MAX_BYTES,
+        max_partition_fetch_bytes=MAX_PARTITION_FETCH_BYTES,
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
     )
