@@ -17,6 +17,7 @@ the producers' keys."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from reporting_svc.application import portfolio_facts as facts
 from reporting_svc.application.portfolio_facts import Decision, SelectionReport, Weights
 from reporting_svc.application.reports import (
     NOT_OPENED,
+    ROLLUPS_AT_ONCE,
     Asked,
     LiveReadModel,
     ProjectReport,
@@ -136,26 +138,31 @@ class PortfolioReportService:
     """Answers the portfolio reports from the live generation (the same supervisor, thresholds,
     key services and time zones as the project reports: `reports`)."""
 
-    def __init__(self, supervisor: LiveReadModel, *, reports: ReportService) -> None:
+    def __init__(
+        self, supervisor: LiveReadModel, *, reports: ReportService, at_once: int = ROLLUPS_AT_ONCE
+    ) -> None:
         self._supervisor = supervisor
         self._reports = reports
+        self._turns = asyncio.Semaphore(at_once)
 
     async def portfolio(self, tenant: str, portfolio_id: UUID, *, when: When) -> PortfolioReport:
         """One portfolio's roll-up; 404 only when the tenant has (or then knew) no such
         portfolio, never because of the date."""
-        read = await self._read(tenant, when, portfolio_id=portfolio_id)
-        if not read.rows:
-            raise ReportNotFoundError(f"portfolio {portfolio_id} not found")
-        [report] = await self._reports_of(tenant, read, people=True)
+        async with self._turns:
+            read = await self._read(tenant, when, portfolio_id=portfolio_id)
+            if not read.rows:
+                raise ReportNotFoundError(f"portfolio {portfolio_id} not found")
+            [report] = await self._reports_of(tenant, read, people=True)
         return report
 
     async def portfolios(
         self, tenant: str, *, when: When, after: tuple[str, UUID] | None, limit: int
     ) -> tuple[list[PortfolioReport], bool]:
         """A page of the tenant's portfolios (by code, after `after`), and whether more follow."""
-        read = await self._read(tenant, when, after=after, limit=limit + 1)
-        page = _Read(read.asked, read.rows[:limit], read.programs, read.projects)
-        return await self._reports_of(tenant, page, people=False), len(read.rows) > limit
+        async with self._turns:
+            read = await self._read(tenant, when, after=after, limit=limit + 1)
+            page = _Read(read.asked, read.rows[:limit], read.programs, read.projects)
+            return await self._reports_of(tenant, page, people=False), len(read.rows) > limit
 
     async def selection(self, tenant: str, portfolio_id: UUID, *, when: When) -> PortfolioReport:
         """The portfolio's roll-up, refused (404 `no-selection-adopted`) when no selection was

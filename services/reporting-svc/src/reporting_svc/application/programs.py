@@ -15,6 +15,7 @@ shown."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from pmo_shared.domain.values import money_quantum
 from reporting_svc.application import program_facts as facts
 from reporting_svc.application.program_facts import Membership
 from reporting_svc.application.reports import (
+    ROLLUPS_AT_ONCE,
     Asked,
     LiveReadModel,
     ProjectReport,
@@ -119,26 +121,31 @@ class ProgramReportService:
     """Answers the program reports from the live generation (the same supervisor, thresholds,
     key services and time zones as the project reports: `reports`)."""
 
-    def __init__(self, supervisor: LiveReadModel, *, reports: ReportService) -> None:
+    def __init__(
+        self, supervisor: LiveReadModel, *, reports: ReportService, at_once: int = ROLLUPS_AT_ONCE
+    ) -> None:
         self._supervisor = supervisor
         self._reports = reports
+        self._turns = asyncio.Semaphore(at_once)
 
     async def program(self, tenant: str, program_id: UUID, *, when: When) -> ProgramReport:
         """One program's roll-up; 404 only when the tenant has (or then knew) no such
         program, never because of the date."""
-        read = await self._read(tenant, when, program_id=program_id)
-        if not read.rows:
-            raise ReportNotFoundError(f"program {program_id} not found")
-        [report] = await self._reports_of(tenant, read, owners=True)
+        async with self._turns:
+            read = await self._read(tenant, when, program_id=program_id)
+            if not read.rows:
+                raise ReportNotFoundError(f"program {program_id} not found")
+            [report] = await self._reports_of(tenant, read, owners=True)
         return report
 
     async def programs(
         self, tenant: str, *, when: When, after: tuple[str, UUID] | None, limit: int
     ) -> tuple[list[ProgramReport], bool]:
         """A page of the tenant's programs (by code, after `after`), and whether more follow."""
-        read = await self._read(tenant, when, after=after, limit=limit + 1)
-        page = _Read(read.asked, read.rows[:limit], read.projects)
-        return await self._reports_of(tenant, page, owners=False), len(read.rows) > limit
+        async with self._turns:
+            read = await self._read(tenant, when, after=after, limit=limit + 1)
+            page = _Read(read.asked, read.rows[:limit], read.projects)
+            return await self._reports_of(tenant, page, owners=False), len(read.rows) > limit
 
     async def utilisation(
         self,

@@ -73,13 +73,13 @@ async def lock_exclusive(conn: AsyncConnection, tenant_id: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """How far the tenant's rows serve a read: how many need computing (`stale`, with the
-    projects that have no row yet: `missing`), how many count facts recorded after the read's
-    instant (`ahead`)."""
+    """How far the tenant's rows serve a read: whether some need computing (`stale`), some
+    projects have no row yet (`missing`), some count facts recorded after the read's instant
+    (`ahead`)."""
 
-    stale: int
-    missing: int
-    ahead: int
+    stale: bool
+    missing: bool
+    ahead: bool
 
     @property
     def valid(self) -> bool:
@@ -87,12 +87,19 @@ class State:
         return not (self.stale or self.missing or self.ahead)
 
 
+# Index probes (`figures_ddl.FIGURES_STATE_INDEXES`), never a scan of the tenant's rows: a row
+# is stale when it is to be computed (NULL), was computed for another day, or by another key
+# (a computed row has both); `missing` compares two index-only counts.
 _STATE = """
-SELECT count(*) FILTER (WHERE valid_on IS NULL OR valid_on <> :today
-                        OR rated_key IS DISTINCT FROM :key) AS stale,
-       count(*) FILTER (WHERE recorded_through > :now) AS ahead,
-       (SELECT count(*) FROM projects WHERE tenant_id = :tenant) - count(*) AS missing
-FROM project_figures WHERE tenant_id = :tenant
+SELECT EXISTS (SELECT 1 FROM project_figures WHERE tenant_id = :tenant AND valid_on IS NULL)
+    OR EXISTS (SELECT 1 FROM project_figures WHERE tenant_id = :tenant AND valid_on < :today)
+    OR EXISTS (SELECT 1 FROM project_figures WHERE tenant_id = :tenant AND valid_on > :today)
+    OR EXISTS (SELECT 1 FROM project_figures WHERE tenant_id = :tenant AND valid_on = :today
+                 AND (rated_key < :key OR rated_key > :key OR rated_key IS NULL)) AS stale,
+       EXISTS (SELECT 1 FROM project_figures WHERE tenant_id = :tenant
+                 AND recorded_through > :now) AS ahead,
+       (SELECT count(*) FROM projects WHERE tenant_id = :tenant)
+         <> (SELECT count(*) FROM project_figures WHERE tenant_id = :tenant) AS missing
 """
 
 
@@ -105,7 +112,7 @@ async def state(
             text(_STATE), {"tenant": tenant_id, "today": today, "key": key, "now": now}
         )
     ).one()
-    return State(stale=int(row.stale), missing=int(row.missing), ahead=int(row.ahead))
+    return State(stale=bool(row.stale), missing=bool(row.missing), ahead=bool(row.ahead))
 
 
 _ADD_MISSING = """

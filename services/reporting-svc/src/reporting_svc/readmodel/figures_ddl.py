@@ -11,6 +11,13 @@ facts, and equal the old generation's for the same day and standards."""
 
 from __future__ import annotations
 
+FIGURES_STATE_INDEXES: tuple[str, ...] = (
+    """CREATE INDEX IF NOT EXISTS project_figures_valid_idx
+       ON project_figures (tenant_id, valid_on, rated_key)""",
+    """CREATE INDEX IF NOT EXISTS project_figures_through_idx
+       ON project_figures (tenant_id, recorded_through)""",
+)
+
 FIGURES_TABLES: tuple[str, ...] = (
     """
     CREATE TABLE IF NOT EXISTS project_figures (
@@ -37,7 +44,10 @@ FIGURES_TABLES: tuple[str, ...] = (
        ON project_figures (tenant_id, code COLLATE "C", project_id)""",
     """CREATE INDEX IF NOT EXISTS project_figures_stale_idx ON project_figures (tenant_id)
        WHERE valid_on IS NULL""",
+    *FIGURES_STATE_INDEXES,
 )
 """`project_figures_tenant_idx` serves the list's default order (by code, as
 Python orders strings: by code point) and every per-tenant
-scan; `project_figures_stale_idx` finds the rows to compute."""
+scan; `project_figures_stale_idx` finds the rows to compute; `FIGURES_STATE_INDEXES` answer
+whether every row serves a read (`readmodel.figures.state`) by index probes, not a scan of the
+tenant's rows on every read."""
