@@ -380,7 +380,8 @@ async def test_requests_beyond_the_connection_slots_wait_for_one_not_for_httpx_p
         nonlocal in_flight, most
         in_flight += 1
         most = max(most, in_flight)
-        await asyncio.sleep(0.01)
+        for _ in range(3):  # yield to the other requests while this one is in flight
+            await asyncio.sleep(0)
         in_flight -= 1
         return httpx.Response(200, json={"subject_ref": None})
 

@@ -396,11 +396,13 @@ class RemoteKeys:
     async def _lookups_one_by_one(
         self, name: str, tenant_id: str, user_ids: list[str]
     ) -> set[str] | None:
+        """`_lookups` by the single route, `_PARALLEL_LOOKUPS` at a time."""
         gate = asyncio.Semaphore(_PARALLEL_LOOKUPS)
 
         async def one(user_id: str) -> tuple[str, UUID | None, bool]:
             async with gate:
-                return (user_id, *(await self._lookup_at(name, tenant_id, user_id))[1:])
+                _, ref, answered = await self._lookup_at(name, tenant_id, user_id)
+            return user_id, ref, answered
 
         live: set[str] = set()
         for user_id, ref, answered in await asyncio.gather(*(one(u) for u in user_ids)):
