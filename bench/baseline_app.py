@@ -1,4 +1,5 @@
-"""The HTTP ceiling: a handler that only inserts one JSONB row, served exactly like a service.
+"""The HTTP ceiling: a handler that only inserts one JSONB row (and one that only SELECTs a page of
+project-svc's rows: `GET /rows?tenant=`), served exactly like a service.
 
 `python -m bench.baseline_app bare|plumbing`: `bare` is FastAPI alone; `plumbing` is the
 services' own app factory (bearer auth, request observability middleware, problem handlers,
@@ -17,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 import orjson
-from fastapi import APIRouter, FastAPI, status
+from fastapi import APIRouter, FastAPI, Response, status
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -38,6 +39,8 @@ TABLE_DDL = (
         payload jsonb NOT NULL)""",
 )
 _INSERT = text("INSERT INTO http_rows (payload) VALUES (CAST(:payload AS jsonb))")
+# The SELECT of project-svc's list (bench item 7's baseline of that path), served over HTTP.
+_ROWS = text("SELECT * FROM project.projects WHERE tenant_id = :tenant ORDER BY seq LIMIT :limit")
 
 
 class CostBody(BaseModel):
@@ -70,6 +73,14 @@ def build(kind: str) -> tuple[FastAPI, ServiceSettings]:
                 _INSERT, {"payload": orjson.dumps(body.model_dump(mode="json")).decode()}
             )
         return {"ok": True}
+
+    @router.get("/rows")
+    async def rows(tenant: str, limit: int = 50) -> Response:
+        """The read floor: one indexed SELECT, its rows as JSON, nothing else."""
+        async with engine.connect() as conn:
+            found = (await conn.execute(_ROWS, {"tenant": tenant, "limit": limit})).all()
+        body = orjson.dumps([dict(r._mapping) for r in found], default=str)
+        return Response(body, media_type="application/json")
 
     if kind == "bare":
         app = FastAPI()

@@ -133,6 +133,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _workers(pid: int) -> list[int]:
+    """The worker processes a uvicorn supervisor `pid` spawned (multiprocessing's spawn; not
+    its resource tracker), in pid order."""
+    found = []
+    for child in sorted(_children(pid)):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            found.append(child)
+    return found
+
+
 def _pid_in(path: Path) -> int | None:
     try:
         return int(path.read_text().split()[0])
@@ -164,8 +178,19 @@ def stack_memory(data_dir: Path) -> list[Memory]:
     for pid_file in sorted((data_dir / "run").glob("*.pid")):
         pid = _pid_in(pid_file)
         kib = _status_kib(pid) if pid else {}
-        if pid and kib:
+        if not (pid and kib):
+            continue
+        workers = _workers(pid)
+        if not workers:
             out.append(_memory(pid_file.stem, pid, kib))
+            continue
+        # uvicorn with several workers: the process in the pid file only supervises; each
+        # worker serves requests, an API process of its own.
+        out.append(_memory(f"{pid_file.stem} supervisor", pid, kib))
+        for i, worker in enumerate(workers, 1):
+            kib = _status_kib(worker)
+            if kib:
+                out.append(_memory(f"{pid_file.stem} worker {i}", worker, kib))
     kafka = _pid_in(data_dir / "kafka" / "kafka.pid")
     kib = _status_kib(kafka) if kafka else {}
     if kafka and kib:
@@ -190,12 +215,17 @@ def stack_memory(data_dir: Path) -> list[Memory]:
 API_RSS_GOAL_MIB = 200
 
 
+def is_api_process(name: str) -> bool:
+    """A process that serves a service's API: the service's own, or one of its workers."""
+    return re.fullmatch(r".+-svc( worker \d+)?", name) is not None
+
+
 def measure_memory(ctx: Context) -> list[Row]:
     """Item 8: the peak RSS of every process of the stack, at the end of the items run (VmHWM
     is each process's peak since it started: under all the load the run put on it)."""
     rows = []
     for proc in stack_memory(Path(ctx.env["PMO_DATA_DIR"])):
-        api = proc.name.endswith("-svc")
+        api = is_api_process(proc.name)
         rows.append(
             Row(
                 f"8 · peak RSS MiB, {proc.name} (pid {proc.pid}; now {proc.now_mib:,.0f} MiB"

@@ -51,6 +51,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
 from bench import common
+from bench.commands import BaselineApp
 from bench.common import REPO, Context, Row, fmt_ms, run
 from bench.loadgen import Http1Pool
 from bench.rebuild import _project_events
@@ -532,6 +533,7 @@ def measure_reads(ctx: Context, *, seconds: int = 10, warmup: int = 3) -> list[R
         }
     )
     rows: list[Row] = []
+    list_baseline: dict[str, Any] = {}
     for name, (url, token, paths) in seeded["paths"].items():
         t0 = time.perf_counter()
         first = httpx.get(url + paths[0], headers={"Authorization": f"Bearer {token}"}, timeout=120)
@@ -558,6 +560,8 @@ def measure_reads(ctx: Context, *, seconds: int = 10, warmup: int = 3) -> list[R
             value = f"none answered within {seconds} s"
             ratio = seconds * 1e6 / base["p99_us"] if base["p99_us"] > 0 else float("inf")
             shown = f"p99 > {ratio:.0f}x"
+        if name == "project-svc list":
+            list_baseline = base
         rows.append(
             Row(
                 f"7 · reads p50/p95/p99 ms, {name} (GET {ROUTES[name]}: {what}; one request "
@@ -571,4 +575,41 @@ def measure_reads(ctx: Context, *, seconds: int = 10, warmup: int = 3) -> list[R
                 served and ratio <= 3,
             )
         )
+    rows.append(_http_floor(ctx, list_baseline))
     return rows
+
+
+def _http_floor(ctx: Context, select: dict[str, Any]) -> Row:
+    """The project-svc list's SELECT (the same rows, a page of 50) served by the bench's
+    plumbing app (`bench.baseline_app`, `GET /rows`: the services' app factory, bearer auth,
+    middleware, one process), with wrk the same way: what any read over this HTTP stack costs
+    before its own work, against the same pgbench baseline."""
+    app = BaselineApp(ctx, "plumbing")
+    try:
+        token = issue_dev_token(
+            ctx.env["JWT_SECRET"], sub="bench", tenant=LIST_TENANT, roles=["pmo"]
+        )
+        paths = ctx.work / "reads-floor.txt"
+        paths.write_text(f"/rows?tenant={LIST_TENANT}&limit={PROJECT_SVC_PAGE}\n")
+        first = httpx.get(
+            app.url + paths.read_text().strip(),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        first.raise_for_status()
+        if len(first.json()) != PROJECT_SVC_PAGE:
+            raise RuntimeError(f"the floor's SELECT gave {len(first.json())} rows")
+        wrk(ctx, app.url, token=token, seconds=3, file=paths)
+        floor = wrk(ctx, app.url, token=token, seconds=10, file=paths)
+    finally:
+        app.stop()
+    ctx.note(f"reads HTTP floor: {json.dumps(floor)}")
+    ratio = floor["p99_us"] / select["p99_us"] if select["p99_us"] > 0 else float("inf")
+    return Row(
+        f"7 · reads floor p50/p95/p99 ms: project-svc list's SELECT over the service plumbing "
+        f"alone (bench.baseline_app GET /rows, {PROJECT_SVC_PAGE} rows as JSON; "
+        f"{floor['rate']:,.0f} /s at {CLIENTS} clients; vs the same SELECT in pgbench)",
+        f"{fmt_ms(floor['p50_us'])} / {fmt_ms(floor['p95_us'])} / {fmt_ms(floor['p99_us'])}",
+        f"{fmt_ms(select['p50_us'])} / {fmt_ms(select['p95_us'])} / {fmt_ms(select['p99_us'])}",
+        f"p99 {ratio:.2f}x",
+    )

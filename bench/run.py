@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import NOT_AVAILABLE, REPO, Context, Row, read_env_file
-from bench.machine import load_average, machine_info
+from bench.machine import is_api_process, load_average, machine_info
 from pmo_shared.web.auth import issue_dev_token
 
 PROFILE = "bench"
@@ -159,9 +159,9 @@ def main() -> int:
                 ctx.settings.update(
                     {
                         "stack": f"stack.sh up {PROFILE} (fresh), services and relay running",
-                        "uvicorn": "1 process per service (pmo_shared.web.app.serve), uvloop, "
-                        "httptools, no access log",
-                        "DB pool": "pool_size 10 + overflow 10, pre-ping, statement cache 256",
+                        "uvicorn": "pmo_shared.web.app.serve: project-svc 2 worker processes, "
+                        "the others 1 (stack.sh's defaults), uvloop, httptools, no access log",
+                        "DB pool": "pool_size 10 + overflow 10, no pre-ping, statement cache 256",
                         "Kafka partitions": env.get("KAFKA_TOPIC_PARTITIONS", "?"),
                     }
                 )
@@ -395,7 +395,7 @@ def _delay_idle(rows: list[Row]) -> Measured | None:
 
 
 def _reads(rows: list[Row]) -> list[Goal]:
-    names = [r.figure for r in rows if r.figure.startswith("7 · reads")] or [
+    names = [r.figure for r in rows if r.figure.startswith("7 · reads p50")] or [
         "7 · reads p50/p95/p99 ms, " + n
         for n in ("project list", "overview", "program roll-up", "portfolio roll-up")
     ]
@@ -412,7 +412,9 @@ def _reads(rows: list[Row]) -> list[Goal]:
 
 def _memory(rows: list[Row]) -> list[Goal]:
     names = [r.figure.split(" (")[0] for r in rows if r.figure.startswith("8 · peak RSS")]
-    names = [n for n in names if n.endswith("-svc")] or ["8 · peak RSS MiB, API processes"]
+    names = [n for n in names if is_api_process(n.removeprefix("8 · peak RSS MiB, "))] or [
+        "8 · peak RSS MiB, API processes"
+    ]
 
     def measured(name: str) -> Callable[[list[Row]], Measured | None]:
         def peak(rows: list[Row]) -> Measured | None:

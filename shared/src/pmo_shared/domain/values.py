@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 
 from iso4217 import Currency
@@ -47,6 +48,7 @@ class AmountPrecisionError(InvalidValueError):
         return {"currency": self.currency, "minor_unit": self.exponent}
 
 
+@lru_cache(maxsize=512)  # every amount of every response asks; a refused code is not kept
 def minor_unit(currency: str) -> int:
     """The ISO 4217 minor unit (exponent) of `currency`: EUR 2, JPY 0, BHD 3. A code ISO 4217
     does not list, or one without a minor unit (XAU, XDR ...), is refused (422)."""
@@ -82,6 +84,7 @@ def reading_exponent(currency: str) -> int:
         return STORED_DECIMALS
 
 
+@lru_cache(maxsize=512)
 def money_quantum(currency: str) -> Decimal:
     """The smallest amount of `currency` a response shows: 0.01 EUR, 1 JPY, 0.001 BHD."""
     return _unit(reading_exponent(currency))
