@@ -52,6 +52,15 @@ def test_stdlib_loggers_share_the_format(output: io.StringIO) -> None:
     assert line["correlation_id"] == "corr-2"
 
 
+def test_http_clients_log_only_what_went_wrong(output: io.StringIO) -> None:
+    """httpx logs each request at INFO: one line per key lookup of every page read."""
+    logging.getLogger("httpx").info('HTTP Request: POST http://k/lookups "HTTP/1.1 200 OK"')
+    logging.getLogger("httpcore.connection").debug("connect_tcp.started")
+    logging.getLogger("httpx").warning("gave up")
+
+    assert [line["event"] for line in lines(output)] == ["gave up"]
+
+
 def test_configuring_twice_does_not_double_lines(
     output: io.StringIO, settings: ServiceSettings
 ) -> None:

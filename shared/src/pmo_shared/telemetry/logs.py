@@ -118,3 +118,8 @@ def _route_library_loggers() -> None:
     logging.getLogger("uvicorn.access").disabled = True
     # aiokafka logs every reconnect attempt at INFO; warnings are what an operator needs.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # httpx/httpcore log every request at INFO (reporting-svc's key lookups: one line per page
+    # read per key service, a twentieth of its CPU under load); a failed lookup is logged by
+    # its caller with what it means.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
