@@ -30,6 +30,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pmo_shared.database.statements import statement
 from reporting_svc.readmodel.queries import Cutoff, business_day
 
 # --- the evaluation settings of the PMO's standards ----------------------------------------
@@ -186,4 +187,4 @@ async def evaluated_projects(
     if project_id is not None:
         sql += " AND p.project_id = :project_id"
         params["project_id"] = project_id
-    return (await conn.execute(text(sql + " ORDER BY p.code, p.project_id"), params)).all()
+    return (await conn.execute(statement(sql + " ORDER BY p.code, p.project_id"), params)).all()

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pmo_shared.database.bulk import BulkStatement
+from pmo_shared.database.statements import statement
 from reporting_svc.readmodel.personal import PersonFilter
 
 INSERT_FIGURES = BulkStatement(
@@ -109,7 +110,7 @@ async def state(
     """The state of the tenant's rows for a read at `now` on `today` rated by `key`."""
     row = (
         await conn.execute(
-            text(_STATE), {"tenant": tenant_id, "today": today, "key": key, "now": now}
+            statement(_STATE), {"tenant": tenant_id, "today": today, "key": key, "now": now}
         )
     ).one()
     return State(stale=bool(row.stale), missing=bool(row.missing), ahead=bool(row.ahead))
@@ -212,7 +213,7 @@ async def reports(
     each only its `SUMMARY` when `summary`."""
     params = {"tenant": tenant_id, "ids": sorted(project_ids)}
     sql = _REPORTS.format(report=SUMMARY if summary else "f.report")
-    return (await conn.execute(text(sql), params)).all()
+    return (await conn.execute(statement(sql), params)).all()
 
 
 SortKey = Literal["code", "name", "status", "bac", "spi", "cpi"]
@@ -259,7 +260,7 @@ async def page(
         params.update(person)
     order = _ORDER[sort].format(d="DESC" if descending else "ASC")
     sql += f" ORDER BY {order} OFFSET :offset LIMIT :limit"
-    return (await conn.execute(text(sql), params)).all()
+    return (await conn.execute(statement(sql), params)).all()
 
 
 # In the fold's order of first appearance: its projects come by code.

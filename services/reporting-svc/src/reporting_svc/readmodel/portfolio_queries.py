@@ -19,6 +19,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pmo_shared.database.statements import statement
 from reporting_svc.readmodel.program_queries import MEMBERS
 from reporting_svc.readmodel.queries import Cutoff
 
@@ -94,7 +95,7 @@ async def portfolio_facts(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    return (await conn.execute(text(sql), params)).all()
+    return (await conn.execute(statement(sql), params)).all()
 
 
 _PROGRAMS = f"""

@@ -21,6 +21,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pmo_shared.database.statements import statement
 from reporting_svc.readmodel.personal import PersonFilter
 
 
@@ -137,7 +138,7 @@ async def project_facts(
         condition, person = manager.sql("p.manager", "p.manager_ref", prefix="manager")
         sql += f" AND {condition}"
         params.update(person)
-    return (await conn.execute(text(sql + " ORDER BY p.code"), params)).all()
+    return (await conn.execute(statement(sql + " ORDER BY p.code"), params)).all()
 
 
 _ESTABLISHED_ON = business_day("o.established_on", "o.established_at")
@@ -184,7 +185,7 @@ async def offices(
     if project_id is not None:
         sql += " AND o.project_id = :project_id"
         params["project_id"] = project_id
-    return (await conn.execute(text(sql + " ORDER BY o.established_at DESC"), params)).all()
+    return (await conn.execute(statement(sql + " ORDER BY o.established_at DESC"), params)).all()
 
 
 async def lessons(
@@ -213,7 +214,7 @@ async def lessons(
         sql += " AND (l.occurred_at, l.lesson_id) < (:after_at, :after_id)"
         params["after_at"], params["after_id"] = after
     sql += " ORDER BY l.occurred_at DESC, l.lesson_id DESC LIMIT :limit"
-    return (await conn.execute(text(sql), params)).all()
+    return (await conn.execute(statement(sql), params)).all()
 
 
 async def lesson_categories(conn: AsyncConnection, *, tenant_id: str) -> dict[str, int]:
@@ -311,4 +312,4 @@ async def scorecard_facts(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    return (await conn.execute(text(sql), params)).all()
+    return (await conn.execute(statement(sql), params)).all()

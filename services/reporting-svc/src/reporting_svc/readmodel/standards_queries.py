@@ -18,9 +18,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pmo_shared.database.statements import statement
 from reporting_svc.domain.health import HealthBand
 
 
@@ -85,7 +85,7 @@ async def known_standards(
     conn: AsyncConnection, *, tenant_id: str, known_at: datetime
 ) -> KnownStandards:
     """The tenant's standards sets recorded by `known_at`."""
-    rows = await conn.execute(text(_KNOWN), {"tenant": tenant_id, "known": known_at})
+    rows = await conn.execute(statement(_KNOWN), {"tenant": tenant_id, "known": known_at})
     return KnownStandards(tuple(standards_set(row) for row in rows))
 
 
