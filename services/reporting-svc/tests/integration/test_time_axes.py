@@ -203,3 +203,60 @@ async def test_a_v1_fact_takes_effect_on_the_day_it_was_recorded_in_the_tenants_
     assert await seen(date(2026, 3, 2), "Europe/Berlin") == ("approved", "200000", 1)
     # Before either baseline took effect, the first one.
     assert await seen(date(2025, 12, 31), "UTC") == ("proposed", "100000", 0)
+
+
+async def test_the_overview_counts_the_offices_the_office_list_gives_as_live(
+    read_model: AsyncEngine,
+) -> None:
+    """`live_offices` (the overview's count, in SQL) against `offices` (every office as it was
+    then), on every axis: established by the day, disbanded by the day, known by the instant."""
+    jan, feb, mar = (datetime(2026, m, 1, 9, 0, tzinfo=UTC) for m in (1, 2, 3))
+    envelopes: list[EventEnvelope] = []
+    for established, disbanded in (
+        (jan, None),
+        (jan + timedelta(days=9), feb),
+        (feb, mar),
+        (mar, None),
+    ):
+        project, office = Stream(), Stream("project_office")
+        envelopes += [
+            proposal(project, jan - timedelta(days=1)),
+            office.event(
+                "ProjectOfficeEstablished",
+                established,
+                {
+                    "office_id": str(office.id),
+                    "project_id": str(project.id),
+                    "lead": "po-lu",
+                    "reporting_cadence_days": 7,
+                    "charter": "",
+                },
+                v=1,
+            ),
+        ]
+        if disbanded is not None:
+            envelopes.append(
+                office.event(
+                    "ProjectOfficeDisbanded",
+                    disbanded,
+                    {"reason": "done", "automatic": False, "disbanded_on": str(disbanded.date())},
+                )
+            )
+    await feed(read_model, envelopes)
+
+    seen = []
+    for day in (
+        date(2025, 12, 31),
+        date(2026, 1, 5),
+        date(2026, 1, 15),
+        date(2026, 2, 1),
+        date(2026, 3, 2),
+    ):
+        for known in (jan + timedelta(days=10), feb + timedelta(hours=1), NOW):
+            cutoff = Cutoff(day, known, "UTC")
+            async with read_model.connect() as conn:
+                rows = await queries.offices(conn, tenant_id=TENANT, cutoff=cutoff)
+                live = await queries.live_offices(conn, tenant_id=TENANT, cutoff=cutoff)
+            assert live == sum(r.disbanded_on is None for r in rows), (day, known)
+            seen.append(live)
+    assert set(seen) == {0, 1, 2}  # the cases differ: not every cut-off the same count

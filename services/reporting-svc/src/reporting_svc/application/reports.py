@@ -638,10 +638,9 @@ class ReportService:
             if counted is None:
                 rows = await queries.project_facts(conn, tenant_id=tenant, cutoff=asked.cutoff)
                 counted = _counted([self.report_of(row, asked) for row in rows])
-            office_rows = await queries.offices(conn, tenant_id=tenant, cutoff=asked.cutoff)
+            live = await queries.live_offices(conn, tenant_id=tenant, cutoff=asked.cutoff)
             categories = await queries.lesson_categories(conn, tenant_id=tenant)
         by_status, by_health, totals = counted
-        offices = [self._office(row, asked, NOT_OPENED) for row in office_rows]
         thresholds = self.thresholds_on(asked.standards, asked.cutoff.day)
         return {
             "as_of": asked.cutoff.day,
@@ -649,7 +648,7 @@ class ReportService:
             "thresholds": thresholds,
             "projects_by_status": by_status,
             "projects_by_health": by_health,
-            "active_project_offices": sum(o.state != "disbanded" for o in offices),
+            "active_project_offices": live,
             "totals": {
                 c: CurrencyTotals(t, thresholds.rate(t.spi, t.cpi)) for c, t in totals.items()
             },

@@ -145,6 +145,11 @@ _ESTABLISHED_ON = business_day("o.established_on", "o.established_at")
 _DISBANDED_ON = business_day("o.disbanded_on", "o.disbanded_at")
 _DISBANDED = f"coalesce(o.disbanded_at <= :known AND {_DISBANDED_ON} <= :day, false)"
 
+_OFFICES_WHERE = (
+    "FROM offices o JOIN projects p ON p.project_id = o.project_id\n"
+    f"WHERE o.tenant_id = :tenant AND o.established_at <= :known AND {_ESTABLISHED_ON} <= :day"
+)
+
 # An office counts from the day it was established; its staff changes, reports and documents
 # from the day each was recorded.
 _OFFICES = f"""
@@ -170,8 +175,7 @@ SELECT o.office_id, o.project_id, p.code, p.name, o.lead, o.reporting_cadence_da
      ORDER BY r.published_at DESC LIMIT 1) AS last_report,
   (SELECT count(*) FROM office_documents d WHERE d.office_id = o.office_id
      AND d.filed_at <= :known AND {recorded_day("d.filed_at")} <= :day) AS documents
-FROM offices o JOIN projects p ON p.project_id = o.project_id
-WHERE o.tenant_id = :tenant AND o.established_at <= :known AND {_ESTABLISHED_ON} <= :day
+{_OFFICES_WHERE}
 """  # noqa: S608 - built from the constant fragments above, never from input
 
 
@@ -186,6 +190,16 @@ async def offices(
         sql += " AND o.project_id = :project_id"
         params["project_id"] = project_id
     return (await conn.execute(statement(sql + " ORDER BY o.established_at DESC"), params)).all()
+
+
+_LIVE_OFFICES = f"SELECT count(*) {_OFFICES_WHERE} AND NOT {_DISBANDED}"
+
+
+async def live_offices(conn: AsyncConnection, *, tenant_id: str, cutoff: Cutoff) -> int:
+    """How many of the tenant's Project Offices `offices` gives as not disbanded at the
+    cut-off: counted by PostgreSQL, without the offices' staff, reports and documents."""
+    params = {"tenant": tenant_id, **cutoff.params()}
+    return int((await conn.execute(statement(_LIVE_OFFICES), params)).scalar_one())
 
 
 async def lessons(
