@@ -89,6 +89,19 @@ def proposal(project: Stream, at: datetime) -> EventEnvelope:
     )
 
 
+def establishment(office: Stream, project: Stream, at: datetime) -> EventEnvelope:
+    """The v1 event of `project`'s office established at `at` (undated: it counts from the
+    day it was recorded)."""
+    payload = {
+        "office_id": str(office.id),
+        "project_id": str(project.id),
+        "lead": "po-lu",
+        "reporting_cadence_days": 7,
+        "charter": "",
+    }
+    return office.event("ProjectOfficeEstablished", at, payload, v=1)
+
+
 def plan(bac: str, **dated: str) -> dict[str, Any]:
     schedule = {"planned_start": "2026-01-01", "planned_finish": "2026-04-11"}
     return {"baseline_number": 1, "budget_at_completion": bac, **schedule, **dated}
@@ -176,18 +189,7 @@ async def test_a_v1_fact_takes_effect_on_the_day_it_was_recorded_in_the_tenants_
                 "ProjectBaselined", LATE_ON_1_MARCH, {**plan("200000"), "baseline_number": 2}, v=1
             ),
             project.event("ProjectApproved", LATE_ON_1_MARCH, {"approved_by": "pmo-carol"}, v=1),
-            office.event(
-                "ProjectOfficeEstablished",
-                LATE_ON_1_MARCH,
-                {
-                    "office_id": str(office.id),
-                    "project_id": str(project.id),
-                    "lead": "po-lu",
-                    "reporting_cadence_days": 7,
-                    "charter": "",
-                },
-                v=1,
-            ),
+            establishment(office, project, LATE_ON_1_MARCH),
         ],
     )
 
@@ -221,18 +223,7 @@ async def test_the_overview_counts_the_offices_the_office_list_gives_as_live(
         project, office = Stream(), Stream("project_office")
         envelopes += [
             proposal(project, jan - timedelta(days=1)),
-            office.event(
-                "ProjectOfficeEstablished",
-                established,
-                {
-                    "office_id": str(office.id),
-                    "project_id": str(project.id),
-                    "lead": "po-lu",
-                    "reporting_cadence_days": 7,
-                    "charter": "",
-                },
-                v=1,
-            ),
+            establishment(office, project, established),
         ]
         if disbanded is not None:
             envelopes.append(
