@@ -168,6 +168,19 @@ def _memory(name: str, pid: int, kib: dict[str, int]) -> Memory:
     return Memory(name, pid, kib.get("VmHWM", 0) / 1024, kib.get("VmRSS", 0) / 1024)
 
 
+def _service_memory(name: str, pid: int, kib: dict[str, int]) -> list[Memory]:
+    """The process of a pid file; with uvicorn workers, it only supervises and each worker
+    (an API process of its own) gets a row too."""
+    workers = _workers(pid)
+    if not workers:
+        return [_memory(name, pid, kib)]
+    out = [_memory(f"{name} supervisor", pid, kib)]
+    for i, worker in enumerate(workers, 1):
+        if worker_kib := _status_kib(worker):
+            out.append(_memory(f"{name} worker {i}", worker, worker_kib))
+    return out
+
+
 def stack_memory(data_dir: Path) -> list[Memory]:
     """The peak resident set (VmHWM: since each process started) of every process of a stack:
     each one under `run/*.pid` (the services, and any other process stack.sh starts there,
@@ -178,19 +191,8 @@ def stack_memory(data_dir: Path) -> list[Memory]:
     for pid_file in sorted((data_dir / "run").glob("*.pid")):
         pid = _pid_in(pid_file)
         kib = _status_kib(pid) if pid else {}
-        if not (pid and kib):
-            continue
-        workers = _workers(pid)
-        if not workers:
-            out.append(_memory(pid_file.stem, pid, kib))
-            continue
-        # uvicorn with several workers: the process in the pid file only supervises; each
-        # worker serves requests, an API process of its own.
-        out.append(_memory(f"{pid_file.stem} supervisor", pid, kib))
-        for i, worker in enumerate(workers, 1):
-            kib = _status_kib(worker)
-            if kib:
-                out.append(_memory(f"{pid_file.stem} worker {i}", worker, kib))
+        if pid and kib:
+            out.extend(_service_memory(pid_file.stem, pid, kib))
     kafka = _pid_in(data_dir / "kafka" / "kafka.pid")
     kib = _status_kib(kafka) if kafka else {}
     if kafka and kib:

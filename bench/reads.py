@@ -589,16 +589,13 @@ def _http_floor(ctx: Context, select: dict[str, Any]) -> Row:
         token = issue_dev_token(
             ctx.env["JWT_SECRET"], sub="bench", tenant=LIST_TENANT, roles=["pmo"]
         )
+        path = f"/rows?tenant={LIST_TENANT}&limit={PROJECT_SVC_PAGE}"
         paths = ctx.work / "reads-floor.txt"
-        paths.write_text(f"/rows?tenant={LIST_TENANT}&limit={PROJECT_SVC_PAGE}\n")
-        first = httpx.get(
-            app.url + paths.read_text().strip(),
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
-        )
+        paths.write_text(path + "\n")
+        first = httpx.get(app.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         first.raise_for_status()
-        if len(first.json()) != PROJECT_SVC_PAGE:
-            raise RuntimeError(f"the floor's SELECT gave {len(first.json())} rows")
+        if (got := len(first.json())) != PROJECT_SVC_PAGE:
+            raise RuntimeError(f"the floor's SELECT gave {got} rows")
         wrk(ctx, app.url, token=token, seconds=3, file=paths)
         floor = wrk(ctx, app.url, token=token, seconds=10, file=paths)
     finally:
